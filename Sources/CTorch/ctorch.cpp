@@ -1,0 +1,446 @@
+// The C API of ctorch.h: GPT-2 exactly as Hugging Face's GPT2LMHeadModel, and AdamW, on libtorch.
+//
+// Parameters live in ONE flat float buffer (and their gradients in another): each named
+// parameter is a leaf view into it, and each gradient a view into the flat gradient, so
+// autograd accumulates in place, and the gradient norm, clipping and AdamW are a handful of
+// whole-buffer operations instead of one loop per tensor. Matrices (weight decay) come
+// first in the buffer, vectors (no decay) after them.
+//
+// Shapes: B batch, T time, C n_embd, H n_head, D = C / H, V vocab_size.
+
+#include "ctorch.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace {
+
+thread_local std::string last_error;
+
+ct_status fail(ct_status code, const std::string &message) {
+    last_error = message;
+    return code;
+}
+
+bool looks_like_oom(const std::string &what) {
+    return what.find("not enough memory") != std::string::npos ||
+           what.find("can't allocate") != std::string::npos ||
+           what.find("out of memory") != std::string::npos;
+}
+
+// Every entry point runs its body through this: no exception crosses the C boundary.
+template <typename F>
+ct_status guarded(const char *call, F &&body) {
+    try {
+        body();
+        last_error.clear();
+        return CT_OK;
+    } catch (const c10::OutOfMemoryError &e) {
+        return fail(CT_OUT_OF_MEMORY, std::string(call) + ": out of memory: " + e.what_without_backtrace());
+    } catch (const std::bad_alloc &) {
+        return fail(CT_OUT_OF_MEMORY, std::string(call) + ": out of memory (std::bad_alloc)");
+    } catch (const std::invalid_argument &e) {
+        return fail(CT_INVALID_ARGUMENT, std::string(call) + ": " + e.what());
+    } catch (const c10::Error &e) {
+        std::string what = e.what_without_backtrace();
+        return fail(looks_like_oom(what) ? CT_OUT_OF_MEMORY : CT_ERROR, std::string(call) + ": " + what);
+    } catch (const std::exception &e) {
+        return fail(CT_ERROR, std::string(call) + ": " + e.what());
+    } catch (...) {
+        return fail(CT_ERROR, std::string(call) + ": unknown C++ exception");
+    }
+}
+
+void require(bool condition, const std::string &message) {
+    if (!condition) throw std::invalid_argument(message);
+}
+
+struct Param {
+    std::string name;
+    torch::Tensor value; // leaf view into the flat buffer, requires grad
+    int64_t offset;      // into the flat buffer
+    bool decay;
+};
+
+struct Block {
+    torch::Tensor ln_1_w, ln_1_b;       // (C)
+    torch::Tensor c_attn_w, c_attn_b;   // (C, 3C), (3C)
+    torch::Tensor attn_proj_w, attn_proj_b; // (C, C), (C)
+    torch::Tensor ln_2_w, ln_2_b;       // (C)
+    torch::Tensor c_fc_w, c_fc_b;       // (C, 4C), (4C)
+    torch::Tensor mlp_proj_w, mlp_proj_b; // (4C, C), (C)
+};
+
+} // namespace
+
+struct ct_model {
+    ct_gpt_config config;
+    torch::Device device = torch::kCPU;
+    bool training = false;
+    torch::Tensor flat;      // (N) all parameters
+    torch::Tensor flat_grad; // (N) all gradients
+    int64_t decay_numel = 0; // flat[0, decay_numel) are matrices
+    std::vector<Param> params;
+    torch::Tensor wte, wpe;  // (V, C), (n_positions, C)
+    std::vector<Block> blocks;
+    torch::Tensor ln_f_w, ln_f_b; // (C)
+    torch::Tensor causal_mask;    // (n_positions, n_positions): 0 on and below the diagonal, -inf above
+};
+
+struct ct_optim {
+    ct_model *model;
+    double beta1, beta2, eps, weight_decay;
+    int64_t steps = 0;
+    torch::Tensor exp_avg, exp_avg_sq; // (N)
+};
+
+namespace {
+
+// Declares the parameters in Hugging Face's names; matrices first so they are contiguous.
+void build_parameters(ct_model &m) {
+    const auto &c = m.config;
+    const int64_t C = c.n_embd;
+    struct Spec { std::string name; std::vector<int64_t> shape; torch::Tensor *slot; double std; };
+    std::vector<Spec> specs;
+    const double std = c.initializer_range;
+    const double proj_std = std / std::sqrt(2.0 * (double)c.n_layer); // GPT-2's scaled residual init
+    m.blocks.resize(c.n_layer);
+    specs.push_back({"transformer.wte.weight", {c.vocab_size, C}, &m.wte, std});
+    specs.push_back({"transformer.wpe.weight", {c.n_positions, C}, &m.wpe, std});
+    for (int64_t i = 0; i < c.n_layer; i++) {
+        auto p = "transformer.h." + std::to_string(i) + ".";
+        auto &b = m.blocks[i];
+        specs.push_back({p + "attn.c_attn.weight", {C, 3 * C}, &b.c_attn_w, std});
+        specs.push_back({p + "attn.c_proj.weight", {C, C}, &b.attn_proj_w, proj_std});
+        specs.push_back({p + "mlp.c_fc.weight", {C, 4 * C}, &b.c_fc_w, std});
+        specs.push_back({p + "mlp.c_proj.weight", {4 * C, C}, &b.mlp_proj_w, proj_std});
+    }
+    // Vectors: LayerNorm weights are 1 (std < 0 marks them), biases 0.
+    for (int64_t i = 0; i < c.n_layer; i++) {
+        auto p = "transformer.h." + std::to_string(i) + ".";
+        auto &b = m.blocks[i];
+        specs.push_back({p + "ln_1.weight", {C}, &b.ln_1_w, -1});
+        specs.push_back({p + "ln_1.bias", {C}, &b.ln_1_b, 0});
+        specs.push_back({p + "attn.c_attn.bias", {3 * C}, &b.c_attn_b, 0});
+        specs.push_back({p + "attn.c_proj.bias", {C}, &b.attn_proj_b, 0});
+        specs.push_back({p + "ln_2.weight", {C}, &b.ln_2_w, -1});
+        specs.push_back({p + "ln_2.bias", {C}, &b.ln_2_b, 0});
+        specs.push_back({p + "mlp.c_fc.bias", {4 * C}, &b.c_fc_b, 0});
+        specs.push_back({p + "mlp.c_proj.bias", {C}, &b.mlp_proj_b, 0});
+    }
+    specs.push_back({"transformer.ln_f.weight", {C}, &m.ln_f_w, -1});
+    specs.push_back({"transformer.ln_f.bias", {C}, &m.ln_f_b, 0});
+
+    int64_t total = 0;
+    for (auto &s : specs) {
+        int64_t n = 1;
+        for (auto d : s.shape) n *= d;
+        total += n;
+    }
+    auto options = torch::TensorOptions().dtype(torch::kFloat32).device(m.device);
+    m.flat = torch::empty({total}, options);
+    m.flat_grad = torch::zeros({total}, options);
+    int64_t offset = 0;
+    torch::NoGradGuard no_grad;
+    for (auto &s : specs) {
+        int64_t n = 1;
+        for (auto d : s.shape) n *= d;
+        auto view = m.flat.narrow(0, offset, n).view(s.shape);
+        if (s.std > 0) view.normal_(0.0, s.std);
+        else if (s.std < 0) view.fill_(1.0);
+        else view.zero_();
+        view.requires_grad_(true);
+        view.mutable_grad() = m.flat_grad.narrow(0, offset, n).view(s.shape);
+        *s.slot = view;
+        bool decay = s.shape.size() >= 2;
+        if (decay) m.decay_numel = offset + n;
+        m.params.push_back({s.name, view, offset, decay});
+        offset += n;
+    }
+    auto P = c.n_positions;
+    m.causal_mask = torch::full({P, P}, -std::numeric_limits<float>::infinity(), options).triu(1);
+}
+
+// (B, T) int64 token ids -> (B, T, C) final hidden states.
+torch::Tensor hidden_states(ct_model &m, const torch::Tensor &idx) {
+    const auto &c = m.config;
+    const int64_t B = idx.size(0), T = idx.size(1), C = c.n_embd, H = c.n_head, D = C / H;
+    const double scale = 1.0 / std::sqrt((double)D);
+    auto pos = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(m.device));
+    auto x = torch::embedding(m.wte, idx) + torch::embedding(m.wpe, pos); // (B, T, C)
+    if (m.training && c.embd_pdrop > 0) x = torch::dropout(x, c.embd_pdrop, true);
+    x = x.view({B * T, C});                                                 // (BT, C)
+    auto mask = m.causal_mask.narrow(0, 0, T).narrow(1, 0, T);              // (T, T)
+    for (auto &b : m.blocks) {
+        auto h = torch::layer_norm(x, {C}, b.ln_1_w, b.ln_1_b, c.layer_norm_epsilon);
+        auto qkv = torch::addmm(b.c_attn_b, h, b.c_attn_w)                   // (BT, 3C)
+                       .view({B, T, 3, H, D}).permute({2, 0, 3, 1, 4}).contiguous(); // (3, B, H, T, D)
+        auto q = qkv[0].view({B * H, T, D}), k = qkv[1].view({B * H, T, D}), v = qkv[2].view({B * H, T, D});
+        auto att = torch::baddbmm(mask, q, k.transpose(1, 2), 1.0, scale);  // (BH, T, T)
+        att = torch::softmax(att, -1);
+        if (m.training && c.attn_pdrop > 0) att = torch::dropout(att, c.attn_pdrop, true);
+        auto y = torch::bmm(att, v)                                          // (BH, T, D)
+                     .view({B, H, T, D}).permute({0, 2, 1, 3}).reshape({B * T, C}); // (BT, C)
+        y = torch::addmm(b.attn_proj_b, y, b.attn_proj_w);
+        if (m.training && c.resid_pdrop > 0) y = torch::dropout(y, c.resid_pdrop, true);
+        x = x + y;
+        h = torch::layer_norm(x, {C}, b.ln_2_w, b.ln_2_b, c.layer_norm_epsilon);
+        h = torch::gelu(torch::addmm(b.c_fc_b, h, b.c_fc_w), "tanh");        // (BT, 4C)
+        h = torch::addmm(b.mlp_proj_b, h, b.mlp_proj_w);                    // (BT, C)
+        if (m.training && c.resid_pdrop > 0) h = torch::dropout(h, c.resid_pdrop, true);
+        x = x + h;
+    }
+    x = torch::layer_norm(x, {C}, m.ln_f_w, m.ln_f_b, c.layer_norm_epsilon);
+    return x; // (BT, C)
+}
+
+// (BT, C) -> (BT, V): the output projection tied to wte.
+torch::Tensor lm_head(ct_model &m, const torch::Tensor &x) { return torch::mm(x, m.wte.t()); }
+
+torch::Tensor tokens_tensor(ct_model &m, const int64_t *data, std::vector<int64_t> shape) {
+    auto cpu = torch::from_blob(const_cast<int64_t *>(data), shape, torch::kLong);
+    return m.device.is_cpu() ? cpu.clone() : cpu.to(m.device);
+}
+
+void check_tokens(const ct_model &m, const int64_t *tokens, int64_t count, bool allow_ignore) {
+    const int64_t V = m.config.vocab_size;
+    for (int64_t i = 0; i < count; i++) {
+        int64_t t = tokens[i];
+        if (allow_ignore && t == -1) continue;
+        if (t < 0 || t >= V)
+            throw std::invalid_argument("token id " + std::to_string(t) + " at index " + std::to_string(i) +
+                                        " is outside the vocabulary [0, " + std::to_string(V) + ")");
+    }
+}
+
+void check_shape(const ct_model &m, int64_t batch, int64_t time) {
+    require(batch > 0, "batch must be positive, got " + std::to_string(batch));
+    require(time > 0, "time must be positive, got " + std::to_string(time));
+    require(time <= m.config.n_positions, "sequence of " + std::to_string(time) + " tokens is longer than n_positions " +
+                                              std::to_string(m.config.n_positions));
+}
+
+torch::Tensor flat_cpu_view(float *data, int64_t numel) { return torch::from_blob(data, {numel}, torch::kFloat32); }
+
+} // namespace
+
+extern "C" {
+
+const char *ct_last_error(void) { return last_error.c_str(); }
+
+ct_status ct_set_num_threads(int32_t threads) {
+    return guarded("ct_set_num_threads", [&] {
+        require(threads > 0, "threads must be positive");
+        torch::set_num_threads(threads);
+    });
+}
+
+int32_t ct_get_num_threads(void) { return (int32_t)torch::get_num_threads(); }
+
+int32_t ct_cuda_is_available(void) {
+    try { return torch::cuda::is_available() ? 1 : 0; } catch (...) { return 0; }
+}
+
+int32_t ct_cuda_device_count(void) {
+    try { return (int32_t)torch::cuda::device_count(); } catch (...) { return 0; }
+}
+
+int64_t ct_cuda_total_memory(int32_t index) {
+    // libtorch's C++ API has no device-properties call without the CUDA headers; the
+    // caller reads total memory from nvidia-smi instead. Kept for the ABI: 0 = unknown.
+    (void)index;
+    return 0;
+}
+
+ct_status ct_manual_seed(uint64_t seed) {
+    return guarded("ct_manual_seed", [&] { torch::manual_seed(seed); });
+}
+
+ct_status ct_model_new(const ct_gpt_config *config, ct_device device, ct_model **out) {
+    return guarded("ct_model_new", [&] {
+        require(config && out, "null argument");
+        const auto &c = *config;
+        require(c.vocab_size > 0 && c.n_positions > 0 && c.n_embd > 0 && c.n_layer > 0 && c.n_head > 0,
+                "vocab_size, n_positions, n_embd, n_layer and n_head must be positive");
+        require(c.n_embd % c.n_head == 0, "n_embd " + std::to_string(c.n_embd) + " is not a multiple of n_head " +
+                                              std::to_string(c.n_head));
+        auto m = std::make_unique<ct_model>();
+        m->config = c;
+        if (device == CT_DEVICE_CUDA) {
+            require(torch::cuda::is_available(), "CUDA was asked for but this libtorch build has no CUDA device");
+            m->device = torch::Device(torch::kCUDA, 0);
+        }
+        build_parameters(*m);
+        *out = m.release();
+    });
+}
+
+void ct_model_free(ct_model *model) { delete model; }
+
+ct_status ct_model_set_training(ct_model *model, int32_t training) {
+    return guarded("ct_model_set_training", [&] { model->training = training != 0; });
+}
+
+int64_t ct_model_parameter_count(const ct_model *model) { return (int64_t)model->params.size(); }
+
+int64_t ct_model_parameter_numel_total(const ct_model *model) { return model->flat.numel(); }
+
+ct_status ct_model_parameter_info(const ct_model *model, int64_t index, char *name, size_t name_capacity,
+                                  int32_t *rank, int64_t *shape4) {
+    return guarded("ct_model_parameter_info", [&] {
+        require(index >= 0 && index < (int64_t)model->params.size(), "parameter index out of range");
+        const auto &p = model->params[index];
+        if (name && name_capacity > 0) {
+            std::strncpy(name, p.name.c_str(), name_capacity - 1);
+            name[name_capacity - 1] = 0;
+        }
+        *rank = (int32_t)p.value.dim();
+        for (int i = 0; i < 4; i++) shape4[i] = i < p.value.dim() ? p.value.size(i) : 0;
+    });
+}
+
+ct_status ct_model_parameter_read(const ct_model *model, int64_t index, float *dst, int64_t numel) {
+    return guarded("ct_model_parameter_read", [&] {
+        require(index >= 0 && index < (int64_t)model->params.size(), "parameter index out of range");
+        const auto &p = model->params[index];
+        require(p.value.numel() == numel, p.name + " has " + std::to_string(p.value.numel()) + " values, not " +
+                                              std::to_string(numel));
+        torch::NoGradGuard no_grad;
+        flat_cpu_view(dst, numel).copy_(p.value.detach().reshape({numel}));
+    });
+}
+
+ct_status ct_model_parameter_write(ct_model *model, int64_t index, const float *src, int64_t numel) {
+    return guarded("ct_model_parameter_write", [&] {
+        require(index >= 0 && index < (int64_t)model->params.size(), "parameter index out of range");
+        auto &p = model->params[index];
+        require(p.value.numel() == numel, p.name + " has " + std::to_string(p.value.numel()) + " values, not " +
+                                              std::to_string(numel));
+        torch::NoGradGuard no_grad;
+        model->flat.narrow(0, p.offset, numel).copy_(flat_cpu_view(const_cast<float *>(src), numel));
+    });
+}
+
+ct_status ct_model_logits(ct_model *model, const int64_t *tokens, int64_t batch, int64_t time, float *out_logits) {
+    return guarded("ct_model_logits", [&] {
+        check_shape(*model, batch, time);
+        check_tokens(*model, tokens, batch * time, false);
+        torch::NoGradGuard no_grad;
+        auto idx = tokens_tensor(*model, tokens, {batch, time});
+        auto logits = lm_head(*model, hidden_states(*model, idx)); // (BT, V)
+        flat_cpu_view(out_logits, logits.numel()).copy_(logits.reshape({-1}));
+    });
+}
+
+ct_status ct_model_loss(ct_model *model, const int64_t *tokens, const int64_t *targets, int64_t batch,
+                        int64_t time, double *loss_sum, int64_t *count) {
+    return guarded("ct_model_loss", [&] {
+        check_shape(*model, batch, time);
+        check_tokens(*model, tokens, batch * time, false);
+        check_tokens(*model, targets, batch * time, true);
+        torch::NoGradGuard no_grad;
+        auto idx = tokens_tensor(*model, tokens, {batch, time});
+        auto tgt = tokens_tensor(*model, targets, {batch * time});
+        auto logits = lm_head(*model, hidden_states(*model, idx)); // (BT, V)
+        auto loss = torch::nn::functional::cross_entropy(
+            logits, tgt, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1).reduction(torch::kSum));
+        *loss_sum = loss.item<double>();
+        *count = tgt.ne(-1).sum().item<int64_t>();
+    });
+}
+
+ct_status ct_optim_new(ct_model *model, double beta1, double beta2, double eps, double weight_decay,
+                       ct_optim **out) {
+    return guarded("ct_optim_new", [&] {
+        require(model && out, "null argument");
+        auto o = std::make_unique<ct_optim>();
+        o->model = model;
+        o->beta1 = beta1;
+        o->beta2 = beta2;
+        o->eps = eps;
+        o->weight_decay = weight_decay;
+        o->exp_avg = torch::zeros_like(model->flat);
+        o->exp_avg_sq = torch::zeros_like(model->flat);
+        *out = o.release();
+    });
+}
+
+void ct_optim_free(ct_optim *optim) { delete optim; }
+
+int64_t ct_optim_step_count(const ct_optim *optim) { return optim->steps; }
+
+ct_status ct_optim_state_read(const ct_optim *optim, int32_t which, float *dst, int64_t numel) {
+    return guarded("ct_optim_state_read", [&] {
+        require(which == 0 || which == 1, "which must be 0 (exp_avg) or 1 (exp_avg_sq)");
+        const auto &t = which == 0 ? optim->exp_avg : optim->exp_avg_sq;
+        require(t.numel() == numel, "optimizer state has " + std::to_string(t.numel()) + " values, not " +
+                                        std::to_string(numel));
+        flat_cpu_view(dst, numel).copy_(t);
+    });
+}
+
+ct_status ct_optim_state_write(ct_optim *optim, int32_t which, const float *src, int64_t numel, int64_t step_count) {
+    return guarded("ct_optim_state_write", [&] {
+        require(which == 0 || which == 1, "which must be 0 (exp_avg) or 1 (exp_avg_sq)");
+        auto &t = which == 0 ? optim->exp_avg : optim->exp_avg_sq;
+        require(t.numel() == numel, "optimizer state has " + std::to_string(t.numel()) + " values, not " +
+                                        std::to_string(numel));
+        require(step_count >= 0, "step count must not be negative");
+        t.copy_(flat_cpu_view(const_cast<float *>(src), numel));
+        optim->steps = step_count;
+    });
+}
+
+ct_status ct_train_step(ct_model *model, ct_optim *optim, const int64_t *tokens, const int64_t *targets,
+                        int64_t micro_batches, int64_t batch, int64_t time, double lr, double max_grad_norm,
+                        double *out_loss, double *out_grad_norm) {
+    return guarded("ct_train_step", [&] {
+        require(optim->model == model, "the optimizer belongs to another model");
+        require(micro_batches > 0, "micro_batches must be positive, got " + std::to_string(micro_batches));
+        check_shape(*model, batch, time);
+        const int64_t per = batch * time;
+        check_tokens(*model, tokens, micro_batches * per, false);
+        check_tokens(*model, targets, micro_batches * per, true);
+        const int64_t V = model->config.vocab_size;
+        model->flat_grad.zero_();
+        double loss_total = 0;
+        auto ce = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1);
+        for (int64_t i = 0; i < micro_batches; i++) {
+            bool any_target = false;
+            for (int64_t j = 0; j < per && !any_target; j++) any_target = targets[i * per + j] != -1;
+            if (!any_target) continue; // all padding: nothing to learn from this micro-batch
+            auto idx = tokens_tensor(*model, tokens + i * per, {batch, time});
+            auto tgt = tokens_tensor(*model, targets + i * per, {per});
+            auto logits = lm_head(*model, hidden_states(*model, idx));   // (BT, V)
+            auto loss = torch::nn::functional::cross_entropy(logits.view({per, V}), tgt, ce); // mean over targets != -1
+            (loss / (double)micro_batches).backward();
+            loss_total += loss.item<double>();
+        }
+        double loss_mean = loss_total / (double)micro_batches;
+        torch::NoGradGuard no_grad;
+        double norm = model->flat_grad.norm().item<double>();
+        *out_loss = loss_mean;
+        *out_grad_norm = norm;
+        if (!std::isfinite(loss_mean) || !std::isfinite(norm)) return; // caller stops the run
+        if (max_grad_norm > 0 && norm > max_grad_norm) model->flat_grad.mul_(max_grad_norm / (norm + 1e-6));
+        // AdamW (decoupled weight decay), on the whole flat buffer at once.
+        optim->steps += 1;
+        const double b1 = optim->beta1, b2 = optim->beta2;
+        const double bc1 = 1.0 - std::pow(b1, (double)optim->steps);
+        const double bc2 = 1.0 - std::pow(b2, (double)optim->steps);
+        auto &g = model->flat_grad;
+        if (optim->weight_decay > 0 && model->decay_numel > 0)
+            model->flat.narrow(0, 0, model->decay_numel).mul_(1.0 - lr * optim->weight_decay);
+        optim->exp_avg.mul_(b1).add_(g, 1.0 - b1);
+        optim->exp_avg_sq.mul_(b2).addcmul_(g, g, 1.0 - b2);
+        auto denom = (optim->exp_avg_sq.sqrt() / std::sqrt(bc2)).add_(optim->eps);
+        model->flat.addcdiv_(optim->exp_avg, denom, -lr / bc1);
+    });
+}
+
+} // extern "C"

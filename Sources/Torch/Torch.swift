@@ -1,0 +1,27 @@
+import CTorch
+
+/// Where tensors live. `auto` picks CUDA when this libtorch build has a visible device.
+public enum Device: String, Sendable, CaseIterable, Codable {
+    case auto, cpu, cuda
+
+    /// The concrete device `auto` stands for on this machine.
+    public var resolved: Device {
+        switch self {
+        case .auto: return Torch.cudaIsAvailable ? .cuda : .cpu
+        default: return self
+        }
+    }
+
+    var c: ct_device { resolved == .cuda ? CT_DEVICE_CUDA : CT_DEVICE_CPU }
+}
+
+/// Library-wide settings of libtorch.
+public enum Torch {
+    /// Intra-op threads (libtorch defaults to 1 on Debian's build; use the core count).
+    public static func setThreads(_ count: Int) throws(TorchError) { try check(ct_set_num_threads(Int32(count))) }
+    public static var threads: Int { Int(ct_get_num_threads()) }
+    public static var cudaIsAvailable: Bool { ct_cuda_is_available() != 0 }
+    public static var cudaDeviceCount: Int { Int(ct_cuda_device_count()) }
+    /// Seeds every libtorch generator (CPU and CUDA): initialisation and dropout.
+    public static func manualSeed(_ seed: UInt64) throws(TorchError) { try check(ct_manual_seed(seed)) }
+}
