@@ -1,0 +1,126 @@
+/// The commits reachable from the chosen references, walked once on one thread: their
+/// order, parents, times and authors, the local branches containing each, and the tags
+/// pointing at each. Read-only afterwards, so every diff worker shares it.
+///
+/// The walk covers the chosen references and every local branch (so "branches containing
+/// this commit" is exact whatever the selection); `selected` keeps only the chosen part.
+struct CommitGraph: Sendable {
+    struct Node: Sendable {
+        var id: ObjectID
+        var parents: [ObjectID]
+        var author: GitTime
+        var committerTime: Int64
+        var authorName: String
+        var authorEmail: String
+    }
+
+    /// Every walked commit, parents before children (ties by committer time).
+    var nodes: [Node]
+    var indexOf: [ObjectID: Int]
+    /// Indexes into `nodes` of the commits reachable from the chosen references, in output order.
+    var selected: [Int]
+    /// Short names of local branches (`main`, `feature/x`), sorted.
+    var branchNames: [String]
+    /// Bit b + 1 of node i's words: branch b contains node i. Bit 0: a chosen ref reaches it.
+    var bits: [UInt64]
+    var wordsPerNode: Int
+    /// Short tag names by the commit they peel to.
+    var tagsByCommit: [ObjectID: [String]]
+    /// Every reference name in the repository, and the chosen ones.
+    var referenceNames: [String]
+    var chosenReferences: [String]
+
+    init(repository: Repository, selection: RefSelection) throws(GitHistoryError) {
+        do {
+            try self.init(walking: repository, selection: selection)
+        } catch let error as GitHistoryError {
+            throw error
+        } catch let error as GitError {
+            throw .git(error)
+        } catch {
+            fatalError("unexpected \(error)")
+        }
+    }
+
+    private init(walking repository: Repository, selection: RefSelection) throws {
+        let names = try repository.referenceNames().filter { $0.hasPrefix("refs/") }
+        referenceNames = names
+        var chosenTips: [ObjectID] = []
+        var chosen: [String] = []
+        var branches: [(String, ObjectID)] = []
+        var tags: [ObjectID: [String]] = [:]
+        for name in names {
+            let isBranch = name.hasPrefix("refs/heads/"), isTag = name.hasPrefix("refs/tags/")
+            let wanted = selection.matches(name)
+            guard wanted || isBranch || isTag else { continue }
+            guard let target = try repository.peeledCommit(ofReference: name) else { continue }
+            if wanted { chosenTips.append(target); chosen.append(name) }
+            if isBranch { branches.append((String(name.dropFirst("refs/heads/".count)), target)) }
+            if isTag { tags[target, default: []].append(String(name.dropFirst("refs/tags/".count))) }
+        }
+        guard !chosen.isEmpty else {
+            if repository.isEmpty { throw GitHistoryError.emptyRepository(repository.path) }
+            throw GitHistoryError.noMatchingRefs(selection.description, available: names)
+        }
+        chosenReferences = chosen
+        tagsByCommit = tags
+        branchNames = branches.map(\.0)
+
+        let walk = try Revwalk(repository: repository)
+        for tip in chosenTips { try walk.push(tip) }
+        for (_, tip) in branches { try walk.push(tip) }
+        let order = try walk.all()
+
+        var nodes: [Node] = []
+        nodes.reserveCapacity(order.count)
+        var indexOf: [ObjectID: Int] = [:]
+        indexOf.reserveCapacity(order.count)
+        for id in order {
+            let commit = try repository.commit(id)
+            let author = commit.author
+            indexOf[id] = nodes.count
+            nodes.append(Node(id: id, parents: commit.parentIDs,
+                              author: GitTime(seconds: author.time, offsetMinutes: author.offsetMinutes),
+                              committerTime: commit.time,
+                              authorName: TextDecoding.string(author.nameBytes),
+                              authorEmail: TextDecoding.string(author.emailBytes)))
+        }
+
+        // Reachability: mark each tip, then push every node's bits to its parents,
+        // children first (the reverse of the walk order).
+        let words = (branches.count + 1 + 63) / 64
+        var bits = [UInt64](repeating: 0, count: nodes.count * words)
+        for tip in chosenTips { if let i = indexOf[tip] { bits[i * words] |= 1 } }
+        for (b, (_, tip)) in branches.enumerated() {
+            if let i = indexOf[tip] { bits[i * words + (b + 1) / 64] |= 1 << UInt64((b + 1) % 64) }
+        }
+        for i in stride(from: nodes.count - 1, through: 0, by: -1) {
+            for parent in nodes[i].parents {
+                guard let p = indexOf[parent] else { continue }  // beyond a shallow boundary
+                for w in 0..<words { bits[p * words + w] |= bits[i * words + w] }
+            }
+        }
+        self.nodes = nodes
+        self.indexOf = indexOf
+        self.bits = bits
+        self.wordsPerNode = words
+        self.selected = nodes.indices.filter { bits[$0 * words] & 1 != 0 }
+    }
+
+    /// Local branches containing node `i`.
+    func branches(containing i: Int) -> [String] {
+        var result: [String] = []
+        for (b, name) in branchNames.enumerated() where bits[i * wordsPerNode + (b + 1) / 64] & (1 << UInt64((b + 1) % 64)) != 0 {
+            result.append(name)
+        }
+        return result
+    }
+
+    /// Number of commits branch `b` contains.
+    func commitCount(ofBranch b: Int) -> Int {
+        let word = (b + 1) / 64, mask: UInt64 = 1 << UInt64((b + 1) % 64)
+        var count = 0
+        for i in nodes.indices where bits[i * wordsPerNode + word] & mask != 0 { count += 1 }
+        return count
+    }
+}

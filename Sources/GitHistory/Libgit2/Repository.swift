@@ -1,0 +1,115 @@
+import CGit2
+import Foundation
+
+/// Owns one `git_repository` handle. Not shared between threads: each worker opens its own.
+final class Repository {
+    let handle: OpaquePointer
+    /// The path the repository was opened from, as given.
+    let path: String
+
+    /// Opens the repository at `path` exactly (a work tree, its `.git` folder, or a bare
+    /// repository); parent folders are not searched.
+    init(path: String) throws(GitHistoryError) {
+        Libgit2.ready
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .missingPath(path)
+        }
+        guard isDirectory.boolValue else { throw .notARepository(path, detail: "it is a file") }
+        var repo: OpaquePointer?
+        do {
+            try check(git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil),
+                      "git_repository_open_ext")
+        } catch {
+            throw .notARepository(path, detail: error.message)
+        }
+        self.handle = repo!
+        self.path = path
+    }
+
+    deinit { git_repository_free(handle) }
+
+    var isBare: Bool { git_repository_is_bare(handle) == 1 }
+    var isEmpty: Bool { git_repository_is_empty(handle) == 1 }
+    var isShallow: Bool { git_repository_is_shallow(handle) == 1 }
+    /// The work tree, nil for a bare repository.
+    var workdir: String? { git_repository_workdir(handle).map { String(cString: $0) } }
+
+    func commit(_ id: ObjectID) throws(GitError) -> Commit {
+        var oid = id.oid
+        var out: OpaquePointer?
+        try check(git_commit_lookup(&out, handle, &oid), "git_commit_lookup(\(id))")
+        return Commit(out!)
+    }
+
+    func tree(_ id: ObjectID) throws(GitError) -> Tree {
+        var oid = id.oid
+        var out: OpaquePointer?
+        try check(git_tree_lookup(&out, handle, &oid), "git_tree_lookup(\(id))")
+        return Tree(out!)
+    }
+
+    func blob(_ id: ObjectID) throws(GitError) -> Blob {
+        var oid = id.oid
+        var out: OpaquePointer?
+        try check(git_blob_lookup(&out, handle, &oid), "git_blob_lookup(\(id))")
+        return Blob(out!)
+    }
+
+    /// Every reference name (`refs/heads/main`, `refs/tags/v1`, ...), sorted.
+    func referenceNames() throws(GitError) -> [String] {
+        var array = git_strarray()
+        try check(git_reference_list(&array, handle), "git_reference_list")
+        defer { git_strarray_dispose(&array) }
+        return (0..<array.count).compactMap { array.strings[$0].map { String(cString: $0) } }.sorted()
+    }
+
+    /// The commit a reference finally points at (through symbolic refs and annotated tags);
+    /// nil when it points at a tree or a blob.
+    func peeledCommit(ofReference name: String) throws(GitError) -> ObjectID? {
+        var ref: OpaquePointer?
+        try check(git_reference_lookup(&ref, handle, name), "git_reference_lookup(\(name))")
+        defer { git_reference_free(ref) }
+        var object: OpaquePointer?
+        let status = git_reference_peel(&object, ref, GIT_OBJECT_COMMIT)
+        if status == GIT_EPEEL.rawValue || status == GIT_EINVALIDSPEC.rawValue { return nil }
+        try check(status, "git_reference_peel(\(name))")
+        defer { git_object_free(object) }
+        return ObjectID(git_object_id(object)!)
+    }
+
+    /// The commit HEAD points at; nil when HEAD is unborn.
+    func headCommit() throws(GitError) -> ObjectID? {
+        var ref: OpaquePointer?
+        let status = git_repository_head(&ref, handle)
+        if status == GIT_EUNBORNBRANCH.rawValue || status == GIT_ENOTFOUND.rawValue { return nil }
+        try check(status, "git_repository_head")
+        defer { git_reference_free(ref) }
+        var object: OpaquePointer?
+        try check(git_reference_peel(&object, ref, GIT_OBJECT_COMMIT), "git_reference_peel(HEAD)")
+        defer { git_object_free(object) }
+        return ObjectID(git_object_id(object)!)
+    }
+
+    /// The commit an abbreviated or full hex id names; nil when it names no commit or is ambiguous.
+    func resolveCommitPrefix(_ hex: Substring) -> ObjectID? {
+        var oid = git_oid()
+        let count = hex.utf8.count
+        guard count >= 4, count <= 40, git_oid_fromstrn(&oid, String(hex), count) == 0 else { return nil }
+        var object: OpaquePointer?
+        guard git_object_lookup_prefix(&object, handle, &oid, count, GIT_OBJECT_COMMIT) == 0 else {
+            git_error_clear()
+            return nil
+        }
+        defer { git_object_free(object) }
+        return ObjectID(git_object_id(object)!)
+    }
+
+    func mergeBase(_ a: ObjectID, _ b: ObjectID) throws(GitError) -> ObjectID? {
+        var x = a.oid, y = b.oid, out = git_oid()
+        let status = git_merge_base(&out, handle, &x, &y)
+        if status == GIT_ENOTFOUND.rawValue { return nil }
+        try check(status, "git_merge_base(\(a), \(b))")
+        return ObjectID(out)
+    }
+}

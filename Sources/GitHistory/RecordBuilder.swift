@@ -1,0 +1,148 @@
+import CGit2
+import Foundation
+
+/// Turns one commit of the graph into its `CommitRecord`: metadata, the diff against the
+/// first parent (the empty tree for a root), per-file counts and patch text. One builder
+/// per worker thread; it owns that worker's repository handle.
+final class RecordBuilder {
+    let repository: Repository
+    let graph: CommitGraph
+    let options: ScrapeOptions
+
+    init(path: String, graph: CommitGraph, options: ScrapeOptions) throws(GitHistoryError) {
+        repository = try Repository(path: path)
+        self.graph = graph
+        self.options = options
+    }
+
+    /// Never throws for a damaged commit: unreadable objects are reported in `error`.
+    func record(forNode index: Int) -> CommitRecord {
+        let node = graph.nodes[index]
+        let commit: Commit
+        do {
+            commit = try repository.commit(node.id)
+        } catch {
+            return CommitRecord.unreadable(node: node, error: error.description)
+        }
+        let author = commit.author, committer = commit.committer
+        let encoding = commit.messageEncoding
+        let message = CommitMessage(TextDecoding.string(commit.messageBytes, declaredEncoding: encoding))
+        let authorTime = GitTime(seconds: author.time, offsetMinutes: author.offsetMinutes)
+        let committerTime = GitTime(seconds: committer.time, offsetMinutes: committer.offsetMinutes)
+        let parents = node.parents
+        var errors: [String] = []
+
+        var record = CommitRecord(
+            hash: node.id.hex, abbrevHash: (try? commit.shortID()) ?? String(node.id.hex.prefix(7)),
+            parents: parents.map(\.hex), treeHash: commit.treeID.hex,
+            authorName: TextDecoding.string(author.nameBytes, declaredEncoding: encoding),
+            authorEmail: TextDecoding.string(author.emailBytes, declaredEncoding: encoding),
+            authorTimestamp: authorTime.iso8601, authorUnixTime: author.time,
+            authorTzOffsetMinutes: author.offsetMinutes,
+            committerName: TextDecoding.string(committer.nameBytes, declaredEncoding: encoding),
+            committerEmail: TextDecoding.string(committer.emailBytes, declaredEncoding: encoding),
+            commitTimestamp: committerTime.iso8601, commitUnixTime: committer.time,
+            committerTzOffsetMinutes: committer.offsetMinutes,
+            subject: message.subject, body: message.body, fullMessage: message.full,
+            messageEncoding: encoding,
+            isMerge: parents.count > 1, isSquash: message.isSquash, isFixup: message.isFixup,
+            isRevert: message.isRevert,
+            branches: graph.branches(containing: index), tags: graph.tagsByCommit[node.id] ?? [],
+            filesAdded: 0, filesModified: 0, filesDeleted: 0, filesRenamed: 0, filesCopied: 0,
+            filesTypeChanged: 0, insertions: 0, deletions: 0, filesChanged: 0, hunks: 0, diffStats: [],
+            mergeParents: parents.count > 1 ? parents.map(\.hex) : [], mergeBase: nil,
+            relatedIssues: message.issueReferences, relatedCommits: [],
+            timeSinceParent: parents.first.flatMap { graph.indexOf[$0] }.map { author.time - graph.nodes[$0].author.seconds },
+            workHour: authorTime.local.hour, dayOfWeek: GitTime.weekdayNames[authorTime.local.weekday],
+            complexityScore: 0, isHighRisk: false, filesByTopDir: [:], patchTruncated: false, error: nil)
+
+        for candidate in message.hashCandidates where !node.id.hex.hasPrefix(candidate) {
+            if let id = repository.resolveCommitPrefix(candidate), !record.relatedCommits.contains(id.hex) {
+                record.relatedCommits.append(id.hex)
+            }
+        }
+
+        if parents.count > 1 {
+            do { record.mergeBase = try repository.mergeBase(parents[0], parents[1])?.hex }
+            catch { errors.append("\(error)") }
+        }
+
+        do {
+            let newTree = try commit.tree()
+            let oldTree = try parents.first.map { try repository.commit($0).tree() }
+            let diff = try Diff(repository: repository, old: oldTree, new: newTree)
+            if options.detectRenames {
+                do { try diff.findRenames(limit: options.renameLimit) }
+                catch { errors.append("\(error)") }  // a blob is missing; keep the plain diff
+            }
+            record.diffStats = fileChanges(of: diff, errors: &errors)
+        } catch {
+            errors.append("\(error)")
+        }
+        record.summarize()
+        record.patchTruncated = record.diffStats.contains { $0.truncated }
+        record.error = errors.isEmpty ? nil : errors.joined(separator: "; ")
+        return record
+    }
+
+    private func fileChanges(of diff: Diff, errors: inout [String]) -> [FileChange] {
+        var budget = options.maxPatchBytesPerCommit
+        return (0..<diff.count).map { index in
+            let delta = diff.delta(at: index)
+            var change = FileChange(delta)
+            do {
+                guard let patch = try diff.patch(at: index) else {
+                    change.isBinary = diff.delta(at: index).isBinary
+                    change.insertions = 0; change.deletions = 0
+                    return change
+                }
+                let stats = try patch.lineStats()
+                change.insertions = stats.insertions
+                change.deletions = stats.deletions
+                change.hunks = patch.hunkCount
+                change.isBinary = patch.delta.isBinary
+                if options.includePatch, !change.isBinary {
+                    let text = try patch.hunkText()
+                    let cap = min(options.maxPatchBytesPerFile, budget)
+                    let kept = text.count <= cap ? text[...] : Self.cutAtLineEnd(text, cap)
+                    change.truncated = kept.count < text.count
+                    budget -= kept.count
+                    change.diffText = TextDecoding.lossy(kept)
+                }
+            } catch {
+                change.insertions = nil; change.deletions = nil
+                change.error = "\(error)"
+                errors.append("\(change.path): \(error)")
+            }
+            return change
+        }
+    }
+
+    /// The longest prefix of at most `cap` bytes that ends after a newline.
+    static func cutAtLineEnd(_ bytes: [UInt8], _ cap: Int) -> ArraySlice<UInt8> {
+        guard cap > 0 else { return [] }
+        let head = bytes[..<cap]
+        guard let newline = head.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
+        return bytes[...newline]
+    }
+}
+
+extension FileChange {
+    init(_ delta: Delta) {
+        let type: String
+        switch delta.status {
+        case GIT_DELTA_ADDED: type = "ADD"
+        case GIT_DELTA_DELETED: type = "DELETE"
+        case GIT_DELTA_RENAMED: type = "RENAME"
+        case GIT_DELTA_COPIED: type = "COPY"
+        case GIT_DELTA_TYPECHANGE: type = "TYPE_CHANGE"
+        default: type = "MODIFY"
+        }
+        let moved = delta.status == GIT_DELTA_RENAMED || delta.status == GIT_DELTA_COPIED
+        self.init(path: delta.status == GIT_DELTA_DELETED ? delta.oldPath : delta.newPath,
+                  originalPath: moved ? delta.oldPath : nil, changeType: type,
+                  similarity: moved ? Int(delta.similarity) : nil,
+                  insertions: nil, deletions: nil, hunks: 0, isBinary: delta.isBinary,
+                  diffText: "", truncated: false, error: nil)
+    }
+}
