@@ -14,7 +14,8 @@ struct CommitGraph: Sendable {
         var authorEmail: String
     }
 
-    /// Every walked commit, parents before children (ties by committer time).
+    /// Every walked commit, parents before children; among commits whose parents are all
+    /// placed, the oldest committer time first (then the hash), so the order is fixed.
     var nodes: [Node]
     var indexOf: [ObjectID: Int]
     /// Indexes into `nodes` of the commits reachable from the chosen references, in output order.
@@ -66,17 +67,14 @@ struct CommitGraph: Sendable {
         tagsByCommit = tags
         branchNames = branches.map(\.0)
 
-        let walk = try Revwalk(repository: repository)
-        for tip in chosenTips { try walk.push(tip) }
-        for (_, tip) in branches { try walk.push(tip) }
-        let order = try walk.all()
-
+        // Read every reachable commit once; a parent that cannot be read (the boundary of
+        // a shallow clone) ends the walk there.
         var nodes: [Node] = []
-        nodes.reserveCapacity(order.count)
         var indexOf: [ObjectID: Int] = [:]
-        indexOf.reserveCapacity(order.count)
-        for id in order {
-            let commit = try repository.commit(id)
+        var pending = chosenTips + branches.map(\.1)
+        while let id = pending.popLast() {
+            guard indexOf[id] == nil else { continue }
+            guard let commit = try Self.commitUnlessMissing(id, in: repository) else { continue }
             let author = commit.author
             indexOf[id] = nodes.count
             nodes.append(Node(id: id, parents: commit.parentIDs,
@@ -84,7 +82,9 @@ struct CommitGraph: Sendable {
                               committerTime: commit.time,
                               authorName: TextDecoding.string(author.nameBytes),
                               authorEmail: TextDecoding.string(author.emailBytes)))
+            pending.append(contentsOf: commit.parentIDs.reversed())
         }
+        (nodes, indexOf) = Self.ordered(nodes)
 
         // Reachability: mark each tip, then push every node's bits to its parents,
         // children first (the reverse of the walk order).
@@ -122,5 +122,70 @@ struct CommitGraph: Sendable {
         var count = 0
         for i in nodes.indices where bits[i * wordsPerNode + word] & mask != 0 { count += 1 }
         return count
+    }
+
+    /// The commit, or nil when its object is absent (a shallow clone's boundary).
+    static func commitUnlessMissing(_ id: ObjectID, in repository: Repository) throws(GitError) -> Commit? {
+        do {
+            return try repository.commit(id)
+        } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+    }
+
+    /// Sorts parents before children, picking the oldest ready commit each time (Kahn's
+    /// algorithm with a min-heap on committer time, then hash).
+    static func ordered(_ nodes: [Node]) -> ([Node], [ObjectID: Int]) {
+        var position: [ObjectID: Int] = [:]
+        for (i, node) in nodes.enumerated() { position[node.id] = i }
+        var children = [[Int]](repeating: [], count: nodes.count)
+        var waiting = [Int](repeating: 0, count: nodes.count)
+        for (i, node) in nodes.enumerated() {
+            for parent in Set(node.parents) { if let p = position[parent] { children[p].append(i); waiting[i] += 1 } }
+        }
+        let keys = nodes.map { ($0.committerTime, $0.id.hex) }
+        var heap = MinHeap<Int> { keys[$0] < keys[$1] }
+        for i in nodes.indices where waiting[i] == 0 { heap.push(i) }
+        var result: [Node] = []
+        result.reserveCapacity(nodes.count)
+        var indexOf: [ObjectID: Int] = [:]
+        while let i = heap.pop() {
+            indexOf[nodes[i].id] = result.count
+            result.append(nodes[i])
+            for child in children[i] {
+                waiting[child] -= 1
+                if waiting[child] == 0 { heap.push(child) }
+            }
+        }
+        return (result, indexOf)
+    }
+}
+
+/// A binary min-heap under `less`.
+struct MinHeap<Element> {
+    private var items: [Element] = []
+    private let less: (Element, Element) -> Bool
+    init(less: @escaping (Element, Element) -> Bool) { self.less = less }
+
+    mutating func push(_ item: Element) {
+        items.append(item)
+        var i = items.count - 1
+        while i > 0, less(items[i], items[(i - 1) / 2]) { items.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
+    }
+
+    mutating func pop() -> Element? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < items.count, less(items[l], items[m]) { m = l }
+            if r < items.count, less(items[r], items[m]) { m = r }
+            if m == i { return top }
+            items.swapAt(i, m); i = m
+        }
     }
 }

@@ -69,7 +69,10 @@ final class RecordBuilder {
 
         do {
             let newTree = try commit.tree()
-            let oldTree = try parents.first.map { try repository.commit($0).tree() }
+            // Beyond a shallow clone's boundary the parent is absent: diff against the
+            // empty tree, as git does for its grafted roots.
+            let firstParent = parents.first.flatMap { graph.indexOf[$0] == nil && repository.isShallow ? nil : $0 }
+            let oldTree = try firstParent.map { try repository.commit($0).tree() }
             let diff = try Diff(repository: repository, old: oldTree, new: newTree)
             if options.detectRenames {
                 do { try diff.findRenames(limit: options.renameLimit) }

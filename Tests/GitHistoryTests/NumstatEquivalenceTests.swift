@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import GitHistory
+
+/// Per-file counts must equal `git log --numstat` (same refs, no renames, merges against
+/// their first parent). Binary files: git prints "-", the scrape 0 with `is_binary`.
+@Suite struct NumstatEquivalenceTests {
+    /// hash -> sorted "insertions\tdeletions\tpath" lines, as git prints them.
+    static func gitNumstat(_ path: String, refs: String = "--branches --tags") throws -> [String: [String]] {
+        let output = try shell("git log \(refs) --numstat --no-renames --diff-merges=first-parent --format='commit %H'",
+                               in: path)
+        var result: [String: [String]] = [:]
+        var current = ""
+        for line in output.split(separator: "\n") {
+            if line.hasPrefix("commit ") {
+                current = String(line.dropFirst(7)); result[current] = []
+            } else {
+                result[current, default: []].append(String(line))
+            }
+        }
+        return result.mapValues { $0.sorted() }
+    }
+
+    static func scrapedNumstat(_ path: String) throws -> [String: [String]] {
+        var options = ScrapeOptions()
+        options.detectRenames = false
+        options.includePatch = false
+        let records = try Scraper(repository: path, options: options).records()
+        var result: [String: [String]] = [:]
+        for record in records {
+            #expect(record.error == nil)
+            result[record.hash] = record.diffStats.map { file in
+                file.isBinary ? "-\t-\t\(file.path)" : "\(file.insertions ?? -1)\t\(file.deletions ?? -1)\t\(file.path)"
+            }.sorted()
+        }
+        return result
+    }
+
+    @Test func fixtureMatchesGitLog() throws {
+        let fixture = try Fixture()
+        let git = try Self.gitNumstat(fixture.path)
+        #expect(git.count == 7)
+        #expect(try Self.scrapedNumstat(fixture.path) == git)
+    }
+
+    /// This project's own history (the repository holding this file).
+    @Test(.tags(.slow)) func ownHistoryMatchesGitLog() throws {
+        var root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        while !FileManager.default.fileExists(atPath: root.appendingPathComponent(".git").path) {
+            let parent = root.deletingLastPathComponent()
+            try #require(parent.path != root.path, "this test must run inside BlockLab's git checkout")
+            root = parent
+        }
+        let git = try Self.gitNumstat(root.path)
+        let scraped = try Self.scrapedNumstat(root.path)
+        #expect(git.count > 0)
+        #expect(scraped.count == git.count)
+        for (hash, lines) in git where scraped[hash] != lines {
+            Issue.record("\(hash): git \(lines) scrape \(scraped[hash] ?? [])")
+        }
+    }
+}
