@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+
+/// The experiment store: one SQLite file (WAL, foreign keys on, STRICT tables) holding every
+/// run, config snapshot, metric, hardware sample, checkpoint, artifact and phase.
+///
+///     let store = try ExperimentStore.open(at: "blocklab.db")
+///     let run = try store.startRun(RunSpec(name: "demo"))
+///     run.log(step: 1, ["train/loss": 2.5]); try run.finish()
+///
+/// Any number of processes may open one file at once; writers wait on each other (busy
+/// timeout), readers never block writers.
+public final class ExperimentStore: Sendable {
+    public enum Mode: Sendable {
+        /// Creates the file (owner-only permissions) and migrates it when needed.
+        case readWrite
+        /// The file must exist and be a BlockLab store; nothing is written.
+        case readOnly
+    }
+
+    /// The file this store lives in, as given.
+    public let path: String
+    public let mode: Mode
+    let pool: DatabasePool
+
+    /// How long a writer waits for another process's transaction before giving up.
+    public static let busyTimeout: TimeInterval = 60
+
+    /// Opens (and in `.readWrite` mode creates and migrates) the store at `path`.
+    public static func open(at path: String, mode: Mode = .readWrite) throws -> ExperimentStore {
+        try ExperimentStore(path: path, mode: mode)
+    }
+
+    private init(path: String, mode: Mode) throws {
+        self.path = path
+        self.mode = mode
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        let exists = fm.fileExists(atPath: path, isDirectory: &isDirectory)
+        if isDirectory.boolValue {
+            throw StoreError.notADatabase(path: path)
+        }
+        switch mode {
+        case .readOnly:
+            guard exists else { throw StoreError.notFound(path: path) }
+        case .readWrite:
+            if !exists { try Self.createOwnerOnlyFile(at: path) }
+        }
+        try Self.checkHeader(path: path)
+
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(Self.busyTimeout)
+        config.readonly = (mode == .readOnly)
+        config.label = "ExperimentStore"
+        config.prepareDatabase { db in
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+        do {
+            if mode == .readWrite {
+                try Migrator.migrate(pool)
+            } else {
+                try pool.read { db in try Migrator.checkVersion(db) }
+            }
+        } catch let error as StoreError {
+            throw error.withPath(path)
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    /// Creates an empty file readable and writable by its owner only (the store may hold
+    /// private source code). SQLite gives the -wal and -shm files the same permissions.
+    private static func createOwnerOnlyFile(at path: String) throws {
+        let fd = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd); return }
+        if errno == EEXIST { return }  // another process created it first
+        throw StoreError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
+    }
+
+    /// A non-empty file must start with SQLite's magic header.
+    private static func checkHeader(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StoreError.readOnly(path: path, detail: "the file cannot be read")
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        if head.isEmpty { return }
+        if head != Data("SQLite format 3\0".utf8) { throw StoreError.notADatabase(path: path) }
+    }
+
+    /// Runs `body` in one write transaction, mapping SQLite errors to `StoreError`.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch { throw StoreError.from(error, path: path) }
+    }
+
+    /// Runs `body` on a read snapshot, mapping SQLite errors to `StoreError`.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch { throw StoreError.from(error, path: path) }
+    }
+
+    /// Runs PRAGMA integrity_check; returns "ok" or SQLite's list of problems.
+    public func integrityCheck() throws -> String {
+        try read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+        }
+    }
+
+    /// The schema version of this file (the highest applied migration).
+    public func schemaVersion() throws -> Int {
+        try read { db in try Migrator.appliedVersion(db) }
+    }
+}
+
+extension StoreError {
+    func withPath(_ path: String) -> StoreError {
+        switch self {
+        case .newerSchema(_, let found, let supported): return .newerSchema(path: path, found: found, supported: supported)
+        case .notADatabase: return .notADatabase(path: path)
+        default: return self
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+
+/// Applies the numbered `.sql` files under `schema/` in order, each in its own IMMEDIATE
+/// transaction that first re-checks whether the migration is applied, so two processes
+/// opening a new file at once never race: the second waits, then finds nothing to do.
+/// Applied migrations are recorded in `schema_migrations` with their sha256.
+enum Migrator {
+    struct Migration {
+        let version: Int
+        let name: String
+        let sql: String
+    }
+
+    /// The migrations shipped with this BlockLab, in order.
+    static let all: [Migration] = loadMigrations()
+
+    static var latestVersion: Int { all.last?.version ?? 0 }
+
+    private static func loadMigrations() -> [Migration] {
+        guard let dir = Bundle.module.url(forResource: "Schema", withExtension: nil),
+              let files = try? FileManager.default.contentsOfDirectory(atPath: dir.path)
+        else { fatalError("the schema migrations are missing from BlockLab's resources") }
+        return files.filter { $0.hasSuffix(".sql") }.sorted().map { file in
+            guard let version = Int(file.prefix(while: \.isNumber)), version > 0,
+                  let sql = try? String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+            else { fatalError("bad migration file name \(file): expected NNN_name.sql") }
+            return Migration(version: version, name: String(file.dropLast(4)), sql: sql)
+        }
+    }
+
+    static func migrate(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    INTEGER PRIMARY KEY,
+                    name       TEXT NOT NULL,
+                    sha256     TEXT NOT NULL,
+                    applied_at REAL NOT NULL
+                ) STRICT
+                """)
+            try checkVersion(db)
+            for migration in all {
+                try db.inTransaction(.immediate) {
+                    let applied = try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM schema_migrations WHERE version = ?",
+                        arguments: [migration.version]) ?? false
+                    if applied { return .commit }
+                    try db.execute(sql: migration.sql)
+                    try db.execute(
+                        sql: "INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)",
+                        arguments: [migration.version, migration.name,
+                                    SHA256.hex(of: Data(migration.sql.utf8)), Date().timeIntervalSince1970])
+                    return .commit
+                }
+            }
+        }
+    }
+
+    /// Throws `newerSchema` when the file has migrations this BlockLab does not know.
+    static func checkVersion(_ db: Database) throws {
+        let found = try appliedVersion(db)
+        if found > latestVersion {
+            throw StoreError.newerSchema(path: "", found: found, supported: latestVersion)
+        }
+        if found == 0, db.configuration.readonly {
+            throw StoreError.notADatabase(path: "")
+        }
+    }
+
+    static func appliedVersion(_ db: Database) throws -> Int {
+        guard try db.tableExists("schema_migrations") else { return 0 }
+        return try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_migrations") ?? 0
+    }
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+extension BlockLab {
+    /// Subcommands of the git history capability (phases 0 and 1).
+    static let gitCommands: [ParsableCommand.Type] = []
+    /// `blocklab bench ...` subcommands of the git history capability.
+    static let gitBenchCommands: [ParsableCommand.Type] = []
+}

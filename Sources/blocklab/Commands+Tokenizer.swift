@@ -1,0 +1,8 @@
+import ArgumentParser
+
+extension BlockLab {
+    /// Subcommands of the tokenizer and dataset capability (phase 2).
+    static let tokenizerCommands: [ParsableCommand.Type] = []
+    /// `blocklab bench ...` subcommands of the tokenizer and dataset capability (phase 2).
+    static let tokenizerBenchCommands: [ParsableCommand.Type] = []
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+extension BlockLab {
+    /// Subcommands of the training capability (phase 4).
+    static let trainingCommands: [ParsableCommand.Type] = []
+    /// `blocklab bench ...` subcommands of the training capability (phase 4).
+    static let trainingBenchCommands: [ParsableCommand.Type] = []
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import ExperimentStore
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare runs: config keys that differ, final/min/max of each metric with the best step, durations, hardware peaks.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Two or more runs: ids, uuid prefixes, names or 'latest'.") var runs: [String]
+    @Option(name: .customLong("metric"), help: "Only this metric (repeatable).") var metrics: [String] = []
+
+    func validate() throws {
+        guard runs.count >= 2 else { throw ValidationError("compare needs at least two runs, e.g. `blocklab compare 3 7`") }
+    }
+
+    func run() throws {
+        let store = try storeOptions.openForReading()
+        let infos = try runs.map { try store.run($0) }
+        let comparison = try store.compare(infos, metricKeys: metrics.isEmpty ? nil : metrics)
+        if output.format == .json { try output.printJSON(comparison); return }
+        let names = comparison.runs.map { "\($0.id) \($0.name)" }
+        if output.format == .csv {
+            var rows = [[String?]]()
+            for difference in comparison.differingParams { rows.append(["config", difference.key, ""] + difference.values) }
+            for metric in comparison.metrics {
+                rows.append(["metric", metric.key, "last"] + metric.runs.map { Display.number($0?.last) })
+                rows.append(["metric", metric.key, "min"] + metric.runs.map { Display.number($0?.min) })
+                rows.append(["metric", metric.key, "max"] + metric.runs.map { Display.number($0?.max) })
+                rows.append(["metric", metric.key, "best_step"] + metric.best.map { $0.map { String($0.step) } })
+            }
+            rows.append(["run", "duration_s", ""] + comparison.runs.map { Display.number($0.durationSeconds) })
+            output.print(headers: ["section", "key", "stat"] + names, rows: rows)
+            return
+        }
+        print("runs")
+        print(OutputOptions.table(headers: ["", "status", "duration"],
+                                  rows: comparison.runs.map { ["\($0.id) \($0.name)", $0.status.rawValue, Display.duration($0.durationSeconds)] }),
+              terminator: "")
+        print("\nconfig keys that differ (\(comparison.differingParams.count))")
+        if !comparison.differingParams.isEmpty {
+            print(OutputOptions.table(headers: ["key"] + names,
+                                      rows: comparison.differingParams.map { [$0.key] + $0.values.map { $0 ?? "(absent)" } }),
+                  terminator: "")
+        }
+        print("\nmetrics (last / min / max; * marks the best run, @ the step of its best)")
+        let rows: [[String?]] = comparison.metrics.map { metric in
+            [metric.key + (metric.direction == .higherIsBetter ? " (higher)" : "")] + metric.runs.enumerated().map { index, summary in
+                guard let summary else { return "-" }
+                let best = metric.best[index].map { " @\($0.step)" } ?? ""
+                let star = metric.bestRun == index && comparison.runs.count > 1 ? " *" : ""
+                return "\(Display.number(summary.last) ?? "nan") / \(Display.number(summary.min) ?? "nan") / \(Display.number(summary.max) ?? "nan")\(best)\(star)"
+            }
+        }
+        print(OutputOptions.table(headers: ["key"] + names, rows: rows), terminator: "")
+        print("\nhardware peaks")
+        let peakRows: [[String?]] = [
+            ["samples"] + comparison.hardwarePeaks.map { String($0.samples) },
+            ["cpu %"] + comparison.hardwarePeaks.map { Display.number($0.cpuPercent) ?? "-" },
+            ["ram %"] + comparison.hardwarePeaks.map { Display.number($0.ramPercent) ?? "-" },
+            ["process rss"] + comparison.hardwarePeaks.map { Display.bytes($0.processRSSBytes) ?? "-" },
+            ["gpu memory"] + comparison.hardwarePeaks.map { Display.bytes($0.gpuMemoryUsedBytes) ?? "-" },
+        ]
+        print(OutputOptions.table(headers: [""] + names, rows: peakRows), terminator: "")
+    }
+}

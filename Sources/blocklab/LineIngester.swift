@@ -1,0 +1,142 @@
+import ExperimentStore
+import Foundation
+
+/// Turns JSON lines into run records. A line that is not a JSON object, or a record that
+/// cannot be used, is reported on stderr with its line number and skipped.
+struct LineIngester {
+    let run: RunHandle
+    private(set) var lineNumber = 0
+    private(set) var points = 0
+    private(set) var records = 0
+    private(set) var malformed = 0
+    private var lastStep = -1
+
+    init(run: RunHandle) { self.run = run }
+
+    mutating func ingest(line: Substring, passThrough: Bool) {
+        lineNumber += 1
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("{") else {
+            if passThrough { print(line) } else if !trimmed.isEmpty { report("not a JSON object") }
+            return
+        }
+        guard case .object(let object)? = try? JSONValue.parse(Data(trimmed.utf8)) else {
+            if passThrough { print(line) }
+            report("malformed JSON")
+            return
+        }
+        do {
+            try record(object)
+        } catch {
+            report("\(error)")
+        }
+    }
+
+    private mutating func report(_ problem: String) {
+        malformed += 1
+        FileHandle.standardError.write(Data("blocklab ingest: line \(lineNumber): \(problem); skipped\n".utf8))
+    }
+
+    private mutating func record(_ object: [String: JSONValue]) throws {
+        let type: String
+        switch object["type"] {
+        case nil: type = "metrics"
+        case .string(let value)?: type = value
+        default: throw CLIError("\"type\" must be a string")
+        }
+        switch type {
+        case "metrics": try metrics(object)
+        case "hardware": run.logHardware(try hardware(object)); records += 1
+        case "checkpoint":
+            try run.recordCheckpoint(path: try string(object, "path"), step: try step(object), epoch: object["epoch"]?.number,
+                                     format: (try? string(object, "format")) ?? "unknown",
+                                     isBest: object["is_best"] == .bool(true),
+                                     metrics: numbers(object["metrics"]))
+            records += 1
+        case "artifact":
+            try run.recordArtifact(path: try string(object, "path"), kind: (try? string(object, "kind")) ?? "file",
+                                   name: try? string(object, "name"))
+            records += 1
+        case "phase":
+            let name = try string(object, "name")
+            let status = (try? string(object, "status")) ?? "running"
+            if status == "running" {
+                try run.startPhase(name)
+            } else {
+                guard let phaseStatus = PhaseStatus(rawValue: status) else {
+                    throw CLIError("phase status '\(status)' is not one of running, finished, failed, skipped")
+                }
+                try run.finishPhase(name, status: phaseStatus, stats: object["stats"] ?? .object([:]), error: try? string(object, "error"))
+            }
+            records += 1
+        case "tag":
+            try run.store.setTag(runID: run.id, key: try string(object, "key"), value: try string(object, "value"))
+            records += 1
+        default:
+            throw CLIError("unknown record type '\(type)' (expected metrics, hardware, checkpoint, artifact, phase or tag)")
+        }
+    }
+
+    private mutating func metrics(_ object: [String: JSONValue]) throws {
+        let step: Int
+        if object["step"] != nil { step = try self.step(object) } else { step = lastStep + 1 }
+        var values = [String: Double]()
+        var skipped = [String]()
+        func collect(_ value: JSONValue, _ key: String) {
+            switch value {
+            case .int, .double: values[key] = value.number!
+            case .null: values[key] = .nan
+            case .object(let inner): for (name, innerValue) in inner { collect(innerValue, "\(key)/\(name)") }
+            default: skipped.append(key)
+            }
+        }
+        for (key, value) in object where key != "step" && key != "epoch" && key != "type" && key != "time" {
+            collect(value, key)
+        }
+        if !skipped.isEmpty {
+            FileHandle.standardError.write(Data("blocklab ingest: line \(lineNumber): \(skipped.sorted().joined(separator: ", ")) not numbers; those fields skipped\n".utf8))
+        }
+        guard !values.isEmpty else { throw CLIError("no numeric metric in the record") }
+        run.log(step: step, epoch: object["epoch"]?.number, values)
+        points += values.count
+        lastStep = max(lastStep, step)
+    }
+
+    private func step(_ object: [String: JSONValue]) throws -> Int {
+        guard let number = object["step"]?.number, number == number.rounded(), number >= 0, number < 9e18 else {
+            throw CLIError("\"step\" must be a non-negative integer")
+        }
+        return Int(number)
+    }
+
+    private func string(_ object: [String: JSONValue], _ key: String) throws -> String {
+        guard case .string(let value)? = object[key] else { throw CLIError("\"\(key)\" must be a string") }
+        return value
+    }
+
+    private func numbers(_ value: JSONValue?) -> [String: Double] {
+        guard case .object(let object)? = value else { return [:] }
+        return object.compactMapValues(\.number)
+    }
+
+    private func hardware(_ object: [String: JSONValue]) throws -> HardwareSample {
+        func int64(_ value: JSONValue?) -> Int64? { value?.number.map { Int64($0) } }
+        var gpus = [GPUSample]()
+        if case .array(let items)? = object["gpus"] {
+            for (index, item) in items.enumerated() {
+                gpus.append(GPUSample(
+                    index: item["index"]?.number.map { Int($0) } ?? index,
+                    name: { if case .string(let s)? = item["name"] { return s } else { return nil } }(),
+                    utilizationPercent: item["utilization_pct"]?.number, memoryUsedBytes: int64(item["memory_used_bytes"]),
+                    memoryTotalBytes: int64(item["memory_total_bytes"]), temperatureC: item["temperature_c"]?.number,
+                    powerWatts: item["power_w"]?.number))
+            }
+        }
+        return HardwareSample(
+            time: object["time"]?.number ?? Date().timeIntervalSince1970,
+            step: object["step"]?.number.map { Int($0) } ?? (lastStep >= 0 ? lastStep : nil),
+            cpuPercent: object["cpu_percent"]?.number, ramUsedBytes: int64(object["ram_used_bytes"]),
+            ramPercent: object["ram_percent"]?.number, processRSSBytes: int64(object["process_rss_bytes"]),
+            cpuTemperatureC: object["cpu_temp_c"]?.number, gpus: gpus)
+    }
+}

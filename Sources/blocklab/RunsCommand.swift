@@ -1,0 +1,25 @@
+import ArgumentParser
+import ExperimentStore
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List the runs in the store.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var status: RunStatus?
+
+    func run() throws {
+        let store = try storeOptions.openForReading()
+        let runs = try store.runs(status: status)
+        if output.format == .json { try output.printJSON(runs); return }
+        output.print(
+            headers: ["id", "name", "experiment", "status", "started", "duration", "uuid"],
+            rows: runs.map { run in
+                [String(run.id), run.name, run.experiment, run.status.rawValue, Display.time(run.startedAt),
+                 Display.duration(run.durationSeconds), run.uuid]
+            })
+    }
+}
+
+extension RunStatus: ExpressibleByArgument {}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import ExperimentStore
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one run: its record, config, metrics, phases, checkpoints and artifacts.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
+
+    func run() throws {
+        let store = try storeOptions.openForReading()
+        let info = try store.run(runRef)
+        let manifest = try store.manifest(for: info)
+        if output.format != .table { try output.printJSON(manifest); return }
+        var lines = [
+            "run \(info.id)  \(info.name)  [\(info.status.rawValue)]",
+            "  uuid        \(info.uuid)",
+            "  experiment  \(info.experiment)",
+            "  started     \(Display.time(info.startedAt) ?? "")",
+            "  ended       \(Display.time(info.endedAt) ?? "-")",
+            "  duration    \(Display.duration(info.durationSeconds))",
+            "  host        \(info.hostname ?? "?") pid \(info.pid.map(String.init) ?? "?")",
+            "  command     \(info.commandLine ?? "")",
+        ]
+        if let repo = info.sourceRepo { lines.append("  source      \(repo) @ \(info.sourceCommit ?? "?")") }
+        if let parent = info.parentRunID { lines.append("  resumes     run \(parent)") }
+        if !info.tags.isEmpty { lines.append("  tags        " + info.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
+        if let note = info.note { lines.append("  note        \(note)") }
+        if let error = info.error { lines.append("  error       \(error)") }
+        print(lines.joined(separator: "\n"))
+        if !manifest.metrics.isEmpty {
+            print("\nmetrics")
+            print(OutputOptions.table(
+                headers: ["key", "count", "last", "last step", "min", "min step", "max", "max step"],
+                rows: manifest.metrics.values.sorted { $0.key < $1.key }.map { m in
+                    [m.key, String(m.count), Display.number(m.last), String(m.lastStep), Display.number(m.min),
+                     m.minStep.map(String.init), Display.number(m.max), m.maxStep.map(String.init)]
+                }), terminator: "")
+        }
+        if !manifest.phases.isEmpty {
+            print("\nphases")
+            print(OutputOptions.table(
+                headers: ["phase", "status", "duration", "error"],
+                rows: manifest.phases.map { [$0.name, $0.status.rawValue, $0.durationSeconds.map(Display.duration), $0.error] }),
+                  terminator: "")
+        }
+        let peaks = manifest.hardwarePeaks
+        if peaks.samples > 0 {
+            print("\nhardware peaks (\(peaks.samples) samples)")
+            var parts = [String]()
+            if let cpu = peaks.cpuPercent { parts.append("cpu \(Display.number(cpu)!)%") }
+            if let ram = peaks.ramPercent { parts.append("ram \(Display.number(ram)!)%") }
+            if let rss = peaks.processRSSBytes { parts.append("rss \(Display.bytes(rss)!)") }
+            if let temp = peaks.cpuTemperatureC { parts.append("cpu temp \(Display.number(temp)!) C") }
+            if let gpu = peaks.gpuMemoryUsedBytes { parts.append("gpu mem \(Display.bytes(gpu)!)") }
+            print("  " + parts.joined(separator: "  "))
+        }
+        if !manifest.checkpoints.isEmpty {
+            print("\ncheckpoints")
+            print(OutputOptions.table(
+                headers: ["step", "best", "size", "sha256", "path"],
+                rows: manifest.checkpoints.map { [String($0.step), $0.isBest ? "yes" : "", Display.bytes($0.bytes), String($0.sha256.prefix(12)), $0.path] }),
+                  terminator: "")
+        }
+        if !manifest.artifacts.isEmpty {
+            print("\nartifacts")
+            print(OutputOptions.table(
+                headers: ["kind", "name", "size", "sha256", "path"],
+                rows: manifest.artifacts.map { [$0.kind, $0.name, Display.bytes($0.bytes), String($0.sha256.prefix(12)), $0.path] }),
+                  terminator: "")
+        }
+        if !manifest.params.isEmpty {
+            print("\nconfig (\(manifest.params.count) keys, sha256 \(manifest.config.map { String($0.sha256.prefix(12)) } ?? "-"))")
+            print(OutputOptions.table(headers: ["key", "value"],
+                                      rows: manifest.params.sorted { $0.key < $1.key }.map { [$0.key, $0.value ?? "null"] }),
+                  terminator: "")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import ExperimentStore
+
+struct TagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tag", abstract: "Set tags on a run (KEY=VALUE ...).")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
+    @Argument(help: "KEY=VALUE pairs.") var tags: [String]
+
+    func validate() throws {
+        guard !tags.isEmpty else { throw ValidationError("give at least one KEY=VALUE") }
+        for tag in tags where !tag.contains("=") || tag.hasPrefix("=") {
+            throw ValidationError("'\(tag)' is not KEY=VALUE")
+        }
+    }
+
+    func run() throws {
+        let store = try storeOptions.openForWriting()
+        let info = try store.run(runRef)
+        for tag in tags {
+            let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            try store.setTag(runID: info.id, key: String(parts[0]), value: String(parts[1]))
+        }
+    }
+}
+
+struct NoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "note", abstract: "Set a run's note.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
+    @Argument(help: "The note.") var text: String
+
+    func run() throws {
+        let store = try storeOptions.openForWriting()
+        try store.setNote(runID: try store.run(runRef).id, note: text)
+    }
+}
