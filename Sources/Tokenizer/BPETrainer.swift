@@ -1,0 +1,270 @@
+import Foundation
+
+/// Trains a byte-level BPE tokenizer (Hugging Face's `BpeTrainer` algorithm over GPT-2
+/// pre-tokens). Ids: bytes 0...255 (id = byte value), then merges in order, then the
+/// special tokens. Deterministic: the most frequent pair merges first, and among equal
+/// counts the smaller (left id, right id). Pair counts are kept over the unique
+/// pre-tokens (word counts) and updated incrementally after each merge.
+///
+///     let tokenizer = try BPETrainer(vocabularySize: 16_384).train(texts)
+public struct BPETrainer: Sendable {
+    public var vocabularySize: Int
+    public var specialTokens: [String]
+    /// Pairs seen fewer times than this never merge (training then stops early).
+    public var minimumFrequency: Int
+    public var threads: Int
+
+    public init(vocabularySize: Int = 16_384, specialTokens: [String] = SpecialTokens.all,
+                minimumFrequency: Int = 1,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.vocabularySize = vocabularySize
+        self.specialTokens = specialTokens
+        self.minimumFrequency = minimumFrequency
+        self.threads = threads
+    }
+
+    /// Throws when the vocabulary cannot hold the 256 bytes and the special tokens.
+    public func validate() throws {
+        let minimum = 256 + Set(specialTokens).count
+        guard vocabularySize >= minimum else {
+            throw TokenizerError("vocabulary size \(vocabularySize) is too small: it must hold the 256 bytes and \(Set(specialTokens).count) special tokens, so at least \(minimum). Raise --vocab-size.")
+        }
+        guard !specialTokens.contains("") else { throw TokenizerError("a special token is empty; remove it.") }
+    }
+
+    /// Trains on `texts`. Throws on bad settings or when the texts are all empty.
+    public func train(_ texts: [String], progress: ((Int, Int) -> Void)? = nil) throws -> BPETokenizer {
+        try validate()
+        let words = countWords(texts)
+        guard !words.counts.isEmpty else {
+            throw TokenizerError("the training corpus is empty: there is no text to learn merges from. Check the input files.")
+        }
+        var state = MergeState(words: words)
+        let specials = specialTokens.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let targetTokens = vocabularySize - specials.count
+        var tokenBytes: [[UInt8]] = (0..<256).map { [UInt8($0)] }
+        var idOfBytes: [[UInt8]: Int32] = [:]
+        for (id, bytes) in tokenBytes.enumerated() { idOfBytes[bytes] = Int32(id) }
+        var merges: [(String, String)] = []
+        while tokenBytes.count < targetTokens {
+            guard let (pair, count) = state.popBest(), count >= minimumFrequency else { break }
+            let a = Int32(truncatingIfNeeded: pair >> 32), b = Int32(truncatingIfNeeded: pair & 0xFFFF_FFFF)
+            let bytes = tokenBytes[Int(a)] + tokenBytes[Int(b)]
+            let merged: Int32
+            if let existing = idOfBytes[bytes] {
+                merged = existing
+            } else {
+                merged = Int32(tokenBytes.count)
+                tokenBytes.append(bytes)
+                idOfBytes[bytes] = merged
+            }
+            merges.append((ByteLevel.encode(tokenBytes[Int(a)]), ByteLevel.encode(tokenBytes[Int(b)])))
+            state.merge(pair: pair, into: merged)
+            progress?(tokenBytes.count, targetTokens)
+        }
+        var vocabulary: [String: Int] = [:]
+        for (id, bytes) in tokenBytes.enumerated() { vocabulary[ByteLevel.encode(bytes)] = id }
+        var added: [BPETokenizer.AddedToken] = []
+        for special in specials {
+            let id = vocabulary.count
+            vocabulary[special] = id
+            added.append(.init(id: id, content: special, special: true))
+        }
+        return try BPETokenizer(vocabulary: vocabulary, merges: merges, addedTokens: added)
+    }
+
+    /// Unique pre-tokens and their counts, counted on `threads` threads.
+    func countWords(_ texts: [String]) -> (keys: [[UInt8]], counts: [Int64]) {
+        let specials = specialTokens.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let base = try! BPETokenizer(
+            vocabulary: Dictionary(uniqueKeysWithValues: (0..<256).map { (String(Character(ByteLevel.scalars[$0])), $0) }),
+            merges: [],
+            addedTokens: specials.enumerated().map { .init(id: 256 + $0.offset, content: $0.element) })
+        let workers = max(1, min(threads, texts.count))
+        let tables = (0..<workers).map { _ in ByteStringTable(capacity: 1 << 16) }
+        var counts = [[Int64]](repeating: [], count: workers)
+        let next = AtomicCounter()
+        counts.withUnsafeMutableBufferPointer { countsBuffer in
+            nonisolated(unsafe) let countsOut = countsBuffer
+            nonisolated(unsafe) let tables = tables
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let encoder = base.makeEncoder()
+                let table = tables[worker]
+                var local: [Int64] = []
+                while true {
+                    let start = next.add(16)
+                    if start >= texts.count { break }
+                    for index in start..<min(start + 16, texts.count) {
+                        var text = texts[index]
+                        text.withUTF8 { buffer in
+                            encoder.forEachWord(buffer) { p, n in
+                                let (entry, inserted) = table.insert(p, n, hash: ByteStringTable.hash(p, n))
+                                if inserted { local.append(1) } else { local[entry] += 1 }
+                            }
+                        }
+                    }
+                }
+                countsOut[worker] = local
+            }
+        }
+        let merged = tables[0]
+        var total = counts[0]
+        for worker in 1..<workers {
+            let table = tables[worker]
+            for entry in 0..<table.count {
+                let key = Array(table.key(entry))
+                key.withUnsafeBufferPointer { k in
+                    let (index, inserted) = merged.insert(k.baseAddress!, k.count, hash: ByteStringTable.hash(k.baseAddress!, k.count))
+                    if inserted { total.append(counts[worker][entry]) } else { total[index] += counts[worker][entry] }
+                }
+            }
+        }
+        return ((0..<merged.count).map { Array(merged.key($0)) }, total)
+    }
+}
+
+/// The words as symbol sequences, the pair counts and the heap of candidate merges.
+struct MergeState {
+    var symbols: [Int32] = []  // all words, one after another
+    var wordStart: [Int] = []
+    var wordLength: [Int32] = []
+    var wordCount: [Int64] = []
+    var pairCounts: [UInt64: Int64] = [:]
+    var wordsWithPair: [UInt64: [Int32]] = [:]
+    var heap = PairHeap()
+    var visited: [Int32] = []
+    var stamp: Int32 = 0
+
+    init(words: (keys: [[UInt8]], counts: [Int64])) {
+        for (index, key) in words.keys.enumerated() {
+            wordStart.append(symbols.count)
+            wordLength.append(Int32(key.count))
+            wordCount.append(words.counts[index])
+            for byte in key { symbols.append(Int32(byte)) }
+        }
+        visited = [Int32](repeating: -1, count: words.keys.count)
+        for w in 0..<wordStart.count {
+            let start = wordStart[w], count = wordCount[w]
+            for i in start..<(start + Int(wordLength[w]) - 1) {
+                let pair = PairTable.key(symbols[i], symbols[i + 1])
+                pairCounts[pair, default: 0] += count
+                if wordsWithPair[pair]?.last != Int32(w) { wordsWithPair[pair, default: []].append(Int32(w)) }
+            }
+        }
+        for (pair, count) in pairCounts { heap.push(count: count, pair: pair) }
+    }
+
+    /// The pair to merge next and its count: the highest count, then the smallest pair.
+    mutating func popBest() -> (UInt64, Int)? {
+        while let (count, pair) = heap.pop() {
+            let current = pairCounts[pair] ?? 0
+            if current == count { return (pair, Int(count)) }
+            if current > 0 && current < count { heap.push(count: current, pair: pair) }
+        }
+        return nil
+    }
+
+    /// Replaces every occurrence of `pair` with `merged` and updates the counts.
+    mutating func merge(pair: UInt64, into merged: Int32) {
+        let a = Int32(truncatingIfNeeded: pair >> 32), b = Int32(truncatingIfNeeded: pair & 0xFFFF_FFFF)
+        stamp += 1
+        var grown: [UInt64: Int64] = [:]
+        let words = wordsWithPair.removeValue(forKey: pair) ?? []
+        pairCounts.removeValue(forKey: pair)
+        for w32 in words {
+            let w = Int(w32)
+            if visited[w] == stamp { continue }
+            visited[w] = stamp
+            let start = wordStart[w], length = Int(wordLength[w]), count = wordCount[w]
+            var read = 0, write = 0
+            while read < length {
+                let s = symbols[start + read]
+                if read + 1 < length && s == a && symbols[start + read + 1] == b {
+                    if write > 0 {
+                        let before = symbols[start + write - 1]
+                        decrement(PairTable.key(before, a), count)
+                        increment(PairTable.key(before, merged), count, w32, &grown)
+                    }
+                    if read + 2 < length {
+                        let after = symbols[start + read + 2]
+                        decrement(PairTable.key(b, after), count)
+                        increment(PairTable.key(merged, after), count, w32, &grown)
+                    }
+                    symbols[start + write] = merged
+                    read += 2
+                } else {
+                    symbols[start + write] = s
+                    read += 1
+                }
+                write += 1
+            }
+            wordLength[w] = Int32(write)
+        }
+        pairCounts.removeValue(forKey: pair)
+        for pairKey in grown.keys.sorted() {
+            if let count = pairCounts[pairKey], count > 0 { heap.push(count: count, pair: pairKey) }
+        }
+    }
+
+    @inline(__always)
+    private mutating func decrement(_ pair: UInt64, _ count: Int64) {
+        pairCounts[pair, default: 0] -= count
+    }
+
+    @inline(__always)
+    private mutating func increment(_ pair: UInt64, _ count: Int64, _ word: Int32, _ grown: inout [UInt64: Int64]) {
+        pairCounts[pair, default: 0] += count
+        grown[pair, default: 0] += count
+        if wordsWithPair[pair]?.last != word { wordsWithPair[pair, default: []].append(word) }
+    }
+}
+
+/// A max-heap of (count, pair): the highest count first, then the smallest pair.
+struct PairHeap {
+    private var counts: [Int64] = []
+    private var pairs: [UInt64] = []
+
+    @inline(__always)
+    private func above(_ i: Int, _ j: Int) -> Bool {
+        counts[i] > counts[j] || (counts[i] == counts[j] && pairs[i] < pairs[j])
+    }
+
+    private mutating func swap(_ i: Int, _ j: Int) {
+        counts.swapAt(i, j)
+        pairs.swapAt(i, j)
+    }
+
+    mutating func push(count: Int64, pair: UInt64) {
+        counts.append(count)
+        pairs.append(pair)
+        var i = counts.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if !above(i, parent) { break }
+            swap(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (Int64, UInt64)? {
+        guard !counts.isEmpty else { return nil }
+        let top = (counts[0], pairs[0])
+        let lastCount = counts.removeLast(), lastPair = pairs.removeLast()
+        if !counts.isEmpty {
+            counts[0] = lastCount
+            pairs[0] = lastPair
+            var i = 0
+            let n = counts.count
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < n && above(l, m) { m = l }
+                if r < n && above(r, m) { m = r }
+                if m == i { break }
+                swap(i, m)
+                i = m
+            }
+        }
+        return top
+    }
+}
