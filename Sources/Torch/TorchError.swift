@@ -5,7 +5,9 @@ public struct TorchError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable { case outOfMemory, invalidArgument, other }
     public let kind: Kind
     public let message: String
-    public var description: String { message }
+    public var description: String {
+        kind == .outOfMemory ? "out of memory: \(message). Lower training.batch_size or the model size" : message
+    }
 }
 
 /// The one place a `ct_status` becomes a Swift error (NIO's `syscall` pattern).

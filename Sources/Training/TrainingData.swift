@@ -1,0 +1,65 @@
+import Foundation
+
+/// The dataset directory of phase 2: `train.bin`, `val.bin`, `dataset.json`, `tokenizer/`.
+public struct TrainingData {
+    public let directory: URL
+    public let train: TokenFile
+    public let validation: TokenFile
+    /// `dataset.json` as given (nil when absent), for bos/eos ids.
+    public let info: [String: Any]?
+
+    public init(directory: URL) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
+            throw TrainingError.badDataset("dataset directory \(directory.path) does not exist: run `blocklab tokenize` first, or pass --data DIR")
+        }
+        self.directory = directory
+        train = try TokenFile(url: directory.appendingPathComponent("train.bin"))
+        validation = try TokenFile(url: directory.appendingPathComponent("val.bin"))
+        guard train.header.vocabSize == validation.header.vocabSize, train.sequenceLength == validation.sequenceLength else {
+            throw TrainingError.badDataset("train.bin and val.bin in \(directory.path) disagree on vocab_size or sequence_length: tokenize again")
+        }
+        guard train.header.vocabSize > 0 else {
+            throw TrainingError.badDataset("train.bin in \(directory.path) has vocab_size 0")
+        }
+        let infoURL = directory.appendingPathComponent("dataset.json")
+        info = FileManager.default.contents(atPath: infoURL.path).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+    }
+
+    public var vocabSize: Int { train.header.vocabSize }
+    public var sequenceLength: Int { train.sequenceLength }
+    public var tokenizerDirectory: URL { directory.appendingPathComponent("tokenizer") }
+
+    /// A special token id from dataset.json (`eos_token_id`, `bos_token_id`), if it names one.
+    public func tokenID(_ key: String) -> Int? { info?[key] as? Int }
+}
+
+/// Model inputs and targets for a list of sequences: inputs are a sequence's first L-1
+/// tokens, targets its last L-1 (the next token at each position), -1 where the target is
+/// padding (masked out of the loss).
+public struct Batch {
+    public var tokens: [Int64] = []   // (n, L-1)
+    public var targets: [Int64] = []  // (n, L-1)
+    public var realTokens = 0         // targets that count
+
+    public init() {}
+
+    public mutating func append(sequence index: Int, of file: TokenFile) {
+        var row: [Int64] = []
+        row.reserveCapacity(file.sequenceLength)
+        file.appendSequence(index, to: &row)
+        let valid = file.validTokens(ofSequence: index)
+        tokens.append(contentsOf: row.dropLast())
+        for t in 1..<row.count { targets.append(t < valid ? row[t] : -1) }
+        realTokens += max(0, valid - 1)
+    }
+}
+
+/// Training order: a permutation of the training sequences per epoch, a pure function of
+/// (seed, epoch), so the data position of any step is known without saved state.
+public func epochOrder(sequences: Int, seed: Int, epoch: Int) -> [Int] {
+    var rng = SeededGenerator(seed: UInt64(seed) &* 0x9E37_79B9 &+ UInt64(epoch) &* 0x85EB_CA6B &+ 1)
+    var order = Array(0..<sequences)
+    order.shuffle(using: &rng)
+    return order
+}
