@@ -1,0 +1,171 @@
+import Foundation
+import GRDB
+import Testing
+@testable import ExperimentStore
+
+@Suite struct RunHandleTests {
+    @Test func everyPointLoggedIsStoredWithAnExactSummary() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "exact", experiment: "tests", tags: ["k": "v"],
+                                             sourceRepository: "/repo", sourceCommit: "abc123"))
+        // losses: 5, 4, 3, 2, 1, 2, 3 at steps 0...6; written across several flushes
+        let losses: [Double] = [5, 4, 3, 2, 1, 2, 3]
+        for (step, loss) in losses.enumerated() {
+            run.log(step: step, epoch: Double(step) / 7, ["train/loss": loss, "acc": Double(step) * 10])
+            if step % 2 == 0 { try run.flush() }
+        }
+        run.log(step: 7, ["val/loss": .nan])
+        try run.finish()
+
+        let summaries = Dictionary(uniqueKeysWithValues: try store.metricSummaries(runID: run.id).map { ($0.key, $0) })
+        #expect(summaries["train/loss"] == MetricSummary(key: "train/loss", count: 7, min: 1, minStep: 4, max: 5, maxStep: 0, last: 3, lastStep: 6))
+        #expect(summaries["acc"] == MetricSummary(key: "acc", count: 7, min: 0, minStep: 0, max: 60, maxStep: 6, last: 60, lastStep: 6))
+        #expect(summaries["val/loss"] == MetricSummary(key: "val/loss", count: 1, min: nil, minStep: nil, max: nil, maxStep: nil, last: nil, lastStep: 7))
+        let history = try store.metricHistory(runID: run.id, key: "train/loss")
+        #expect(history.map(\.step) == Array(0...6))
+        #expect(history.map(\.value) == losses)
+        #expect(history[3].epoch == 3.0 / 7)
+
+        let info = try store.run("exact")
+        #expect(info.status == .finished)
+        #expect(info.endedAt != nil)
+        #expect(info.tags == ["k": "v"])
+        #expect(info.sourceRepo == "/repo" && info.sourceCommit == "abc123")
+        #expect(info.pid == Int64(getpid()))
+        #expect(info.blocklabVersion == BlockLabVersion.string)
+    }
+
+    @Test func relloggingAStepKeepsTheLaterValue() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "again"))
+        run.log(step: 1, ["loss": 9])
+        try run.flush()
+        run.log(step: 1, ["loss": 4])
+        try run.finish()
+        #expect(try store.metricHistory(runID: run.id, key: "loss").map(\.value) == [4])
+    }
+
+    @Test func logNeverWaitsAndTheWriterFlushesOnItsOwn() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "background"))
+        for step in 0..<1000 { run.log(step: step, ["loss": 1]) }
+        // No flush call: the background writer commits within its interval.
+        let reader = try ExperimentStore.open(at: dir.file("s.db"), mode: .readOnly)
+        var seen = 0
+        for _ in 0..<100 where seen < 1000 {
+            Thread.sleep(forTimeInterval: 0.1)
+            seen = try reader.metricHistory(runID: run.id, key: "loss").count
+        }
+        #expect(seen == 1000)
+        let before = try reader.run("background").heartbeatAt
+        Thread.sleep(forTimeInterval: RunHandle.flushInterval * 3)
+        #expect(try reader.run("background").heartbeatAt > before)
+        try run.finish()
+    }
+
+    @Test func hardwareSamplesAndGPUsAreStored() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "hw"))
+        let gpu = GPUSample(index: 0, name: "test gpu", utilizationPercent: 90, memoryUsedBytes: 5_000, memoryTotalBytes: 8_000, temperatureC: 70, powerWatts: 200)
+        run.logHardware(HardwareSample(time: 100, step: 5, cpuPercent: 50, ramUsedBytes: 1_000, ramPercent: 10, processRSSBytes: 300, cpuTemperatureC: 60, gpus: [gpu]))
+        run.logHardware(HardwareSample(time: 110, step: 9, cpuPercent: 70, ramUsedBytes: 900, ramPercent: 9, processRSSBytes: 400, cpuTemperatureC: nil, gpus: []))
+        try run.finish()
+        let samples = try store.hardwareSamples(runID: run.id)
+        #expect(samples.count == 2)
+        #expect(samples[0].gpus == [gpu])
+        #expect(samples[1].step == 9)
+        let peaks = try store.hardwarePeaks(runID: run.id)
+        #expect(peaks == HardwarePeaks(samples: 2, cpuPercent: 70, ramUsedBytes: 1_000, ramPercent: 10, processRSSBytes: 400,
+                                       cpuTemperatureC: 60, gpuUtilizationPercent: 90, gpuMemoryUsedBytes: 5_000,
+                                       gpuTemperatureC: 70, gpuPowerWatts: 200))
+    }
+
+    @Test func checkpointsNeedTheirFileAndCarryItsChecksum() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "ckpt"))
+        #expect(throws: StoreError.fileMissing(path: dir.file("nope.bin"), what: "checkpoint")) {
+            try run.recordCheckpoint(path: dir.file("nope.bin"), step: 1, format: "raw")
+        }
+        #expect(try store.checkpoints(runID: run.id).isEmpty)
+
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: dir.file("c.bin")))
+        let record = try run.recordCheckpoint(path: dir.file("c.bin"), step: 10, epoch: 0.5, format: "raw", isBest: true, metrics: ["val/loss": 1.5])
+        #expect(record.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(record.bytes == 3)
+        // A directory: the checksum of its sha256sum-style listing.
+        try FileManager.default.createDirectory(atPath: dir.file("model"), withIntermediateDirectories: true)
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: dir.file("model/a.bin")))
+        try Data().write(to: URL(fileURLWithPath: dir.file("model/b.json")))
+        let listing = try shell("cd '\(dir.file("model"))' && sha256sum a.bin b.json | sha256sum | cut -d' ' -f1")
+        let directory = try run.recordCheckpoint(path: dir.file("model"), step: 20, format: "safetensors")
+        #expect(directory.sha256 == listing)
+        #expect(directory.bytes == 3)
+        let artifact = try run.recordArtifact(path: dir.file("c.bin"), kind: "dataset")
+        #expect(artifact.name == "c.bin" && artifact.sha256 == record.sha256)
+        try run.finish()
+        let stored = try store.checkpoints(runID: run.id)
+        #expect(stored.map(\.step) == [10, 20])
+        #expect(stored[0].metrics == ["val/loss": 1.5] && stored[0].isBest && stored[0].epoch == 0.5)
+    }
+
+    @Test func phasesRecordStatusStatsAndErrors() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "phases"))
+        try run.startPhase("scrape")
+        try run.finishPhase("scrape", stats: ["commits": 12])
+        try run.startPhase("train")
+        try run.finishPhase("train", status: .failed, error: "out of memory")
+        #expect(throws: StoreError.self) { try run.finishPhase("never-started") }
+        try run.finish(status: .failed, error: "train failed")
+        let phases = try store.phases(runID: run.id)
+        #expect(phases.map(\.name) == ["scrape", "train"])
+        #expect(phases[0].stats == .object(["commits": .int(12)]))
+        #expect(phases[1].status == .failed && phases[1].error == "out of memory")
+        let info = try store.run(String(run.id))
+        #expect(info.status == .failed && info.error == "train failed")
+    }
+
+    @Test func aFullDiskLosesNothingAlreadyCommittedAndKeepsTheBatch() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "full"))
+        for step in 0..<100 { run.log(step: step, ["loss": Double(step)]) }
+        try run.flush()
+        // Make the database unable to grow, as a full disk would.
+        let pages = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count")! }
+        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = \(pages)") }
+        for step in 100..<20_000 { run.log(step: step, ["loss": Double(step), "other": 1]) }
+        #expect(throws: StoreError.diskFull(path: dir.file("s.db"))) { try run.flush() }
+        #expect(try store.metricHistory(runID: run.id, key: "loss").count == 100)
+        #expect(try store.integrityCheck() == "ok")
+        // Space again: the batch that failed is written, nothing lost.
+        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        try run.finish()
+        #expect(try store.metricHistory(runID: run.id, key: "loss").count == 20_000)
+        #expect(try store.metricSummaries(runID: run.id).first { $0.key == "other" }?.count == 19_900)
+    }
+
+    @Test func aRunWhoseProcessIsGoneReadsAsCrashedAndReapRecordsIt() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "ghost"))
+        try run.flush()
+        // Pretend the run belongs to a process that has exited: a pid that cannot exist.
+        try store.write { db in try db.execute(sql: "UPDATE runs SET pid = 2147483646 WHERE id = ?", arguments: [run.id]) }
+        #expect(try store.run("ghost").status == .crashed)
+        #expect(try store.run("ghost").recordedStatus == .running)
+        let reaped = try store.reap()
+        #expect(reaped.map(\.id) == [run.id])
+        #expect(try store.run("ghost").recordedStatus == .crashed)
+        #expect(try store.reap().isEmpty)
+        // Another host: only the heartbeat can tell.
+        #expect(ExperimentStore.effectiveStatus(recorded: .running, heartbeatAt: 1000, pid: 1, hostname: "elsewhere", now: 1030) == .running)
+        #expect(ExperimentStore.effectiveStatus(recorded: .running, heartbeatAt: 1000, pid: 1, hostname: "elsewhere", now: 1061) == .crashed)
+    }
+}
