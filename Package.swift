@@ -60,7 +60,8 @@ let commandTargets: [Target] = [
         dependencies: [argumentParser, yams, sqlite, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
     ),
-    .testTarget(name: "blocklabTests", dependencies: ["ExperimentStore"]),
+    // Runs the built binary; depends on no module so it tests what a user runs.
+    .testTarget(name: "blocklabTests"),
 ]
 
 let package = Package(

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Runs the built `blocklab` binary, as a user would.
+enum CLI {
+    /// The binary beside the test bundle (the same build), or $BLOCKLAB_BIN.
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["BLOCKLAB_BIN"] { return path }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("blocklab").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/blocklab").path
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `blocklab ARGS` with `stdin` as its input and waits for it.
+    @discardableResult
+    static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> Result {
+        let process = start(arguments, environment: environment)
+        let input = process.standardInput as! Pipe
+        try process.run()
+        let collector = OutputCollector(process)
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        let (out, err) = collector.finish()
+        return Result(status: process.terminationStatus, stdout: out, stderr: err)
+    }
+
+    /// A process ready to start, with pipes for stdin, stdout and stderr.
+    static func start(_ arguments: [String], environment: [String: String] = [:]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "BLOCKLAB_STORE")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.standardInput = Pipe()
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        return process
+    }
+
+    /// Parses a command's JSON output.
+    static func json(_ text: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+    }
+}
+
+/// Drains a running process's stdout and stderr on background threads.
+final class OutputCollector: @unchecked Sendable {
+    private var out = Data()
+    private var err = Data()
+    private let group = DispatchGroup()
+
+    init(_ process: Process) {
+        let outHandle = (process.standardOutput as! Pipe).fileHandleForReading
+        let errHandle = (process.standardError as! Pipe).fileHandleForReading
+        group.enter()
+        DispatchQueue.global().async { self.out = outHandle.readDataToEndOfFile(); self.group.leave() }
+        group.enter()
+        DispatchQueue.global().async { self.err = errHandle.readDataToEndOfFile(); self.group.leave() }
+    }
+
+    func finish() -> (String, String) {
+        group.wait()
+        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+}
+
+final class TempDir: @unchecked Sendable {
+    let path: String
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-cli-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+}
+
+/// Lines `{"step": i, "loss": ..., "lr": ...}` for steps in `range`.
+func metricLines(_ range: Range<Int>, keys: [String] = ["loss", "lr"]) -> String {
+    range.map { step in
+        "{\"step\": \(step), " + keys.enumerated().map { "\"\($1)\": \(Double(step) + Double($0) / 10)" }.joined(separator: ", ") + "}\n"
+    }.joined()
+}
