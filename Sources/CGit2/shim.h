@@ -16,4 +16,10 @@ static inline int cgit2_set_cache_max_size(ssize_t bytes) {
     return git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, bytes);
 }
 
+/// Largest object of `type` kept in the object cache (libgit2 caches no blobs by default;
+/// a scrape reads each changed blob twice, as the new side and later as the old side).
+static inline int cgit2_set_cache_object_limit(git_object_t type, size_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, type, bytes);
+}
+
 #endif

@@ -88,7 +88,29 @@ final class RecordBuilder {
         return record
     }
 
+    /// All files in one pass; when a blob is missing, file by file, so only the files
+    /// that cannot be read carry the error.
     private func fileChanges(of diff: Diff, errors: inout [String]) -> [FileChange] {
+        do {
+            let stats = try diff.collectStats(includeText: options.includePatch,
+                                              maxBytesPerFile: options.maxPatchBytesPerFile,
+                                              maxBytesTotal: options.maxPatchBytesPerCommit)
+            return (0..<diff.count).map { index in
+                var change = FileChange(diff.delta(at: index))  // binary flags are known now
+                let file = stats[index]
+                change.insertions = file.insertions
+                change.deletions = file.deletions
+                change.hunks = file.hunks
+                change.diffText = change.isBinary ? "" : TextDecoding.lossy(file.text)
+                change.truncated = file.truncated && !change.isBinary
+                return change
+            }
+        } catch {
+            return fileChangesOneByOne(of: diff, errors: &errors)
+        }
+    }
+
+    private func fileChangesOneByOne(of diff: Diff, errors: inout [String]) -> [FileChange] {
         var budget = options.maxPatchBytesPerCommit
         return (0..<diff.count).map { index in
             let delta = diff.delta(at: index)

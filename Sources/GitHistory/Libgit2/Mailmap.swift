@@ -14,9 +14,17 @@ final class Mailmap {
 
     /// The canonical email for a name and email.
     func resolveEmail(name: String, email: String) throws(GitError) -> String {
-        var realName: UnsafePointer<CChar>?
-        var realEmail: UnsafePointer<CChar>?
-        try check(git_mailmap_resolve(&realName, &realEmail, handle, name, email), "git_mailmap_resolve")
-        return realEmail.map { String(cString: $0) } ?? email
+        // libgit2 may hand back the very pointers it was given, so the inputs must outlive the copy.
+        var status: Int32 = 0
+        let resolved: String? = name.withCString { namePointer in
+            email.withCString { emailPointer in
+                var realName: UnsafePointer<CChar>?
+                var realEmail: UnsafePointer<CChar>?
+                status = git_mailmap_resolve(&realName, &realEmail, handle, namePointer, emailPointer)
+                return status < 0 ? nil : realEmail.map { String(cString: $0) }
+            }
+        }
+        try check(status, "git_mailmap_resolve")
+        return resolved ?? email
     }
 }

@@ -1,0 +1,177 @@
+import ArgumentParser
+import ExperimentStore
+import Foundation
+import GitHistory
+
+/// `blocklab scrape`: phases 0 and 1. Writes `OUT/commits.jsonl` and `OUT/files.jsonl`
+/// (format: Sources/GitHistory/README.md) and records one run with the `analyse` and
+/// `scrape` phases and both files as artifacts (unless `--no-store`).
+struct ScrapeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scrape",
+        abstract: "Scrape a git repository's history with libgit2: one JSON record per commit, plus HEAD's files in chunks.")
+
+    @OptionGroup var source: RepositoryOptions
+    @Flag(name: .long, help: "Do not pair deleted and added files into renames (git's --no-renames).") var noRenames = false
+    @Flag(name: .long, help: "Leave out patch text (diff_text); counts are still exact.") var noPatch = false
+    @Option(name: .long, help: ArgumentHelp("Output directory for commits.jsonl and files.jsonl.", valueName: "dir"))
+    var out = "out/scrape"
+    @Option(name: .long, help: "Patch text kept per file, in bytes.") var maxPatchBytes = ScrapeOptions().maxPatchBytesPerFile
+    @Option(name: .long, help: "Patch text kept per commit, in bytes.") var maxCommitPatchBytes = ScrapeOptions().maxPatchBytesPerCommit
+    @Option(name: .long, help: "HEAD files larger than this many bytes are skipped.") var maxFileBytes = ScrapeOptions().maxFileBytes
+    @Option(name: .long, help: "Diff workers (default: all cores).") var workers = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Run name in the store.") var name = "scrape"
+    @Flag(name: .long, help: "Do not record the run in the store.") var noStore = false
+    @Flag(name: .long, help: "Print the summary as JSON.") var json = false
+    @OptionGroup var estimate: EstimateOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    var options: ScrapeOptions {
+        var options = ScrapeOptions()
+        options.detectRenames = !noRenames
+        options.includePatch = !noPatch
+        options.maxPatchBytesPerFile = maxPatchBytes
+        options.maxPatchBytesPerCommit = maxCommitPatchBytes
+        options.maxFileBytes = maxFileBytes
+        options.workers = workers
+        return options
+    }
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1.") }
+        guard maxPatchBytes >= 0, maxCommitPatchBytes >= 0, maxFileBytes >= 0 else {
+            throw ValidationError("--max-patch-bytes, --max-commit-patch-bytes and --max-file-bytes must not be negative.")
+        }
+        try estimate.validate()
+    }
+
+    func run() throws {
+        let analysis: RepositoryAnalysis
+        let scraper: Scraper
+        do {
+            analysis = try RepositoryAnalysis(repository: source.repo, refs: source.selection, estimate: estimate.parameters)
+            scraper = try Scraper(repository: source.repo, refs: source.selection, options: options)
+        } catch {
+            throw CLIError(error.description)
+        }
+        let run = noStore ? nil : try startRun(head: scraper.headCommit)
+        try run?.startPhase("analyse")
+        try run?.finishPhase("analyse", stats: analysis)
+        try run?.startPhase("scrape")
+
+        let meter = ProgressMeter(label: "blocklab scrape")
+        let summary: ScrapeSummary
+        do {
+            summary = try scraper.write(to: URL(fileURLWithPath: out)) { done, total in meter.update(done, total) }
+            meter.finish()
+        } catch {
+            meter.finish()
+            let message = error.description
+            try? run?.finishPhase("scrape", status: .failed, error: message)
+            try? run?.finish(status: .failed, error: message)
+            throw CLIError(message)
+        }
+        if let run {
+            for file in ["commits.jsonl", "files.jsonl"] {
+                _ = try run.recordArtifact(path: (out as NSString).appendingPathComponent(file), kind: "dataset")
+            }
+            let error = summary.commitsWithErrors > 0 ? "\(summary.commitsWithErrors) commits with unreadable objects (see their error field)" : nil
+            try run.finishPhase("scrape", stats: summary, error: error)
+            try run.finish()
+            FileHandle.standardError.write(Data("blocklab scrape: recorded run \(run.id) in \(storeOptions.path)\n".utf8))
+        }
+        if json {
+            print(String(decoding: try ScrapeCommand.encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(OutputOptions.table(headers: ["output", "records", "bytes"], rows: [
+                [(out as NSString).appendingPathComponent("commits.jsonl"), "\(summary.commits)", "\(summary.commitsBytes)"],
+                [(out as NSString).appendingPathComponent("files.jsonl"), "\(summary.files.chunks)", "\(summary.filesBytes)"],
+            ]), terminator: "")
+            print("\(summary.commits) commits (\(summary.commitsWithErrors) with errors) in \(String(format: "%.2f", summary.seconds)) s; "
+                  + "\(summary.files.filesRead) files at HEAD, skipped \(summary.files.skippedBinary) binary, "
+                  + "\(summary.files.skippedOversized) oversized, \(summary.files.skippedUnreadable) unreadable")
+        }
+    }
+
+    private func startRun(head: String?) throws -> RunHandle {
+        let store = try storeOptions.openForWriting()
+        let config: [String: Any] = ["scrape": [
+            "repo": source.repo, "refs": source.refs, "renames": !noRenames, "patch": !noPatch, "out": out,
+            "max_patch_bytes": maxPatchBytes, "max_commit_patch_bytes": maxCommitPatchBytes,
+            "max_file_bytes": maxFileBytes, "workers": workers,
+        ] as [String: Any], "epoch_calculation": [
+            "target_tokens": estimate.targetTokens, "sequence_length": estimate.sequenceLength,
+            "min_epochs": estimate.minEpochs, "max_epochs": estimate.maxEpochs,
+        ]]
+        let json = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
+        let repo = URL(fileURLWithPath: source.repo).standardizedFileURL.path
+        let run = try store.startRun(RunSpec(name: name, config: ConfigSnapshot(yaml: nil, resolvedJSON: json),
+                                             sourceRepository: repo, sourceCommit: head))
+        run.finishOnTermination()
+        return run
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// `--repo` and `--refs`, shared by `analyse`, `scrape` and `bench git`.
+struct RepositoryOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The git repository (work tree, .git folder, or bare).", valueName: "path"))
+    var repo: String
+    @Option(name: .long, help: ArgumentHelp("heads (local branches and tags), all (every ref), or comma-separated globs such as 'refs/heads/release/*'.", valueName: "refs"))
+    var refs = "heads"
+
+    var selection: RefSelection { RefSelection(argument: refs) }
+}
+
+/// Phase 0's estimate inputs (training_config.yaml's epoch_calculation).
+struct EstimateOptions: ParsableArguments {
+    @Option(name: .long, help: "Target training tokens for the epoch estimate.") var targetTokens = 20_000_000
+    @Option(name: .long, help: "Tokens per training sequence.") var sequenceLength = 2048
+    @Option(name: .long, help: "Fewest epochs.") var minEpochs = 3
+    @Option(name: .long, help: "Most epochs.") var maxEpochs = 10
+
+    func validate() throws {
+        guard targetTokens > 0, sequenceLength > 0 else { throw ValidationError("--target-tokens and --sequence-length must be positive.") }
+        guard minEpochs >= 1, minEpochs <= maxEpochs else { throw ValidationError("need 1 <= --min-epochs <= --max-epochs.") }
+    }
+
+    var parameters: RepositoryAnalysis.EstimateParameters {
+        var parameters = RepositoryAnalysis.EstimateParameters()
+        parameters.targetTokens = targetTokens
+        parameters.sequenceLength = sequenceLength
+        parameters.minEpochs = minEpochs
+        parameters.maxEpochs = maxEpochs
+        return parameters
+    }
+}
+
+/// "done/total, rate" on stderr: rewritten in place on a terminal, a line every few seconds otherwise.
+final class ProgressMeter {
+    private let label: String
+    private let started = Date()
+    private var last = Date.distantPast
+    private let interactive = isatty(2) == 1
+    private var shown = false
+
+    init(label: String) { self.label = label }
+
+    func update(_ done: Int, _ total: Int) {
+        let now = Date()
+        guard now.timeIntervalSince(last) >= (interactive ? 0.25 : 5) || done == total else { return }
+        last = now
+        let rate = Double(done) / max(now.timeIntervalSince(started), 1e-6)
+        let line = "\(label): \(done)/\(total) commits, \(Int(rate)) commits/s"
+        FileHandle.standardError.write(Data((interactive ? "\r\(line)" : "\(line)\n").utf8))
+        shown = true
+    }
+
+    func finish() {
+        if interactive && shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        shown = false
+    }
+}
