@@ -3,8 +3,9 @@ import Testing
 @testable import Tokenizer
 
 /// Identity with Hugging Face `tokenizers`: the same ids for a tokenizer BlockLab trained
-/// (loaded by `Tokenizer.from_file`) and for one Hugging Face trained (loaded by BlockLab).
-/// Needs BLOCKLAB_TOKENIZERS_PYTHON (a python with `tokenizers`; scripts/setup/tokenizer.sh
+/// (loaded by `Tokenizer.from_file` and by `transformers`' `GPT2TokenizerFast`) and for one
+/// Hugging Face trained (loaded by BlockLab).
+/// Needs BLOCKLAB_TOKENIZERS_PYTHON (a python with `tokenizers` and `transformers`; scripts/setup/tokenizer.sh
 /// prints it) and fails when it is unset.
 @Suite(.tags(.huggingFace)) struct HuggingFaceIdentityTests {
     static let script = #"""
@@ -23,10 +24,13 @@ import Testing
         tok = Tokenizer.from_file(job["dir"] + "/tokenizer.json")
     ids = [e.ids for e in tok.encode_batch(job["texts"])]
     decoded = [tok.decode(i, skip_special_tokens=False) for i in ids]
-    json.dump({"ids": ids, "decoded": decoded}, open(sys.argv[2], "w"))
+    from transformers import GPT2TokenizerFast
+    fast = GPT2TokenizerFast.from_pretrained(job["dir"])
+    fast_ids = [fast(t)["input_ids"] for t in job["texts"]]
+    json.dump({"ids": ids, "decoded": decoded, "fast_ids": fast_ids, "eos": fast.eos_token_id}, open(sys.argv[2], "w"))
     """#
 
-    struct Answer: Decodable { var ids: [[Int]]; var decoded: [String] }
+    struct Answer: Decodable { var ids: [[Int]]; var decoded: [String]; var fast_ids: [[Int]]; var eos: Int? }
 
     /// Texts that stress the pre-tokenizer: the fixture corpus and random mixes of scripts,
     /// digits, marks, emoji, symbols and every kind of whitespace.
@@ -74,7 +78,9 @@ import Testing
         let ours = tokenizer.encodeBatch(Self.texts, threads: 2).map { $0.map { Int($0) } }
         for (index, text) in Self.texts.enumerated() {
             #expect(ours[index] == answer.ids[index], "text \(index): \(text.debugDescription)")
+            #expect(ours[index] == answer.fast_ids[index], "GPT2TokenizerFast, text \(index): \(text.debugDescription)")
         }
+        #expect(answer.eos == tokenizer.endOfTextID)
         for (index, ids) in ours.enumerated() {
             #expect(try tokenizer.decode(ids) == answer.decoded[index])
         }
