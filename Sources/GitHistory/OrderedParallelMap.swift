@@ -5,22 +5,24 @@ import Foundation
 /// number of workers or on timing. At most `window` results wait unconsumed (memory bound).
 ///
 /// Each worker gets its own state from `makeState` (for example a repository handle),
-/// created on the calling thread and used by that worker alone.
+/// created on the calling thread and used by that worker alone. Workers claim `batch`
+/// consecutive items at a time, so neighbouring commits (which share blobs) meet the same
+/// worker's object cache.
 func orderedParallelMap<State, Value>(
-    count: Int, workers: Int, window: Int = 256,
+    count: Int, workers: Int, window: Int = 256, batch: Int = 16,
     makeState: () throws -> State,
     work: @escaping (State, Int) -> Value,
     consume: (Int, Value) throws -> Void
 ) throws {
     guard count > 0 else { return }
     let workers = max(1, min(workers, count))
-    let shared = OrderedSlots<Value>(count: count, window: max(window, workers))
+    let shared = OrderedSlots<Value>(count: count, window: max(window, 2 * workers * batch), batch: batch)
     let states = try (0..<workers).map { _ in UncheckedBox(try makeState()) }
     let job = UncheckedBox(work)
     for state in states {
         let thread = Thread {
-            while let index = shared.claim() {
-                shared.fill(index, with: job.value(state.value, index))
+            while let range = shared.claim() {
+                for index in range { shared.fill(index, with: job.value(state.value, index)) }
             }
         }
         thread.stackSize = 8 << 20
@@ -40,19 +42,22 @@ private final class OrderedSlots<Value>: @unchecked Sendable {
     private var nextTake = 0
     private var stopped = false
     private let window: Int
+    private let batch: Int
 
-    init(count: Int, window: Int) {
+    init(count: Int, window: Int, batch: Int) {
         slots = Array(repeating: nil, count: count)
         self.window = window
+        self.batch = max(1, batch)
     }
 
-    /// The next index to work on, or nil when all are claimed or the consumer stopped.
-    func claim() -> Int? {
+    /// The next indexes to work on, or nil when all are claimed or the consumer stopped.
+    func claim() -> Range<Int>? {
         condition.lock(); defer { condition.unlock() }
         while !stopped && nextClaim < slots.count && nextClaim >= nextTake + window { condition.wait() }
         guard !stopped, nextClaim < slots.count else { return nil }
-        defer { nextClaim += 1 }
-        return nextClaim
+        let range = nextClaim..<min(nextClaim + batch, slots.count)
+        nextClaim = range.upperBound
+        return range
     }
 
     func fill(_ index: Int, with value: Value) {
