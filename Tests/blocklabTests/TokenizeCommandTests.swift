@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// `blocklab tokenize` and `blocklab tokenizer encode|decode`, run as a user runs them.
+@Suite struct TokenizeCommandTests {
+    /// Forty commits (one diff injects `<|endoftext|>`) and four file chunks.
+    static func writeRecords(_ path: String) throws {
+        var lines: [String] = []
+        for i in 0..<40 {
+            let diff = i == 7 ? "+let s = \\\"<|endoftext|>\\\"\\n" : "@@ -1 +1,2 @@\\n-let a = \(i)\\n+let a = \(i + 1)\\n"
+            lines.append("""
+            {"type": "commit", "hash": "\(String(format: "%040x", i))", "subject": "Change \(i)", "body": "", "author_name": "Ada", "author_email": "ada@example.com", "author_timestamp": "2024-02-01T10:\(String(format: "%02d", i)):00Z", "diff_stats": [{"path": "a.swift", "change_type": "M", "insertions": 1, "deletions": 1, "diff_text": "\(diff)"}]}
+            """)
+        }
+        for i in 0..<4 {
+            lines.append("{\"type\": \"file_chunk\", \"path\": \"a.swift\", \"start_line\": \(i + 1), \"end_line\": \(i + 1), \"text\": \"let a = \(i)\\n\"}")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test func tokenizeWritesFilesAndRecordsTheRun() throws {
+        let dir = TempDir()
+        try Self.writeRecords(dir.file("records.jsonl"))
+        let result = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("out"),
+                                  "--vocab-size", "400", "--sequence-length", "32", "--store", dir.file("s.db"), "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("blocklab tokenize: wrote train.bin"))
+        let manifest = try #require(try CLI.json(result.stdout) as? [String: Any])
+        #expect(manifest["sequence_length"] as? Int == 32)
+        #expect((manifest["records"] as? [String: Any])?["val"] as? Int == 4)
+        for name in ["train.bin", "val.bin", "dataset.json", "tokenizer/tokenizer.json", "tokenizer/vocab.json", "tokenizer/merges.txt"] {
+            #expect(FileManager.default.fileExists(atPath: dir.file("out/\(name)")), "\(name)")
+        }
+        let header = try #require(FileManager.default.contents(atPath: dir.file("out/train.bin")))
+        #expect(String(decoding: header.prefix(8), as: UTF8.self) == "BLOCKTOK")
+        let artifacts = try CLI.run(["sql", "SELECT count(*) AS n FROM artifacts", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(artifacts.stdout.contains("\r\n8\r\n"))
+        let phases = try CLI.run(["sql", "SELECT name, status FROM phases", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(phases.stdout.contains("tokenize,finished"))
+    }
+
+    @Test func encodeAndDecodeRoundTrip() throws {
+        let dir = TempDir()
+        try Self.writeRecords(dir.file("records.jsonl"))
+        let built = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("out"),
+                                 "--vocab-size", "400", "--sequence-length", "32", "--no-store"])
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("blocklab.db")))
+        let tokenizer = dir.file("out/tokenizer")
+        let text = "let a = 1<|endoftext|> é😀\n"
+        let encoded = try CLI.run(["tokenizer", "encode", "--tokenizer", tokenizer], stdin: text)
+        #expect(encoded.status == 0, "\(encoded.stderr)")
+        let ids = try #require(try CLI.json(encoded.stdout) as? [Int])
+        #expect(!ids.isEmpty)
+        let decoded = try CLI.run(["tokenizer", "decode", "--tokenizer", tokenizer], stdin: encoded.stdout)
+        #expect(decoded.stdout == text)
+        let lines = try CLI.run(["tokenizer", "encode", "--jsonl", "--tokenizer", tokenizer], stdin: "\"let a\"\n\"b\\n\"\n")
+        #expect(lines.stdout.split(separator: "\n").count == 2)
+        let back = try CLI.run(["tokenizer", "decode", "--jsonl", "--tokenizer", tokenizer], stdin: lines.stdout)
+        #expect(back.stdout == "\"let a\"\n\"b\\n\"\n")
+    }
+
+    @Test func badArgumentsNameTheFix() throws {
+        let dir = TempDir()
+        try Self.writeRecords(dir.file("records.jsonl"))
+        let short = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("o"), "--sequence-length", "1", "--no-store"])
+        #expect(short.status != 0 && short.stderr.contains("at least 2 tokens"))
+        let overlap = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("o"), "--sequence-length", "8", "--overlap", "8", "--no-store"])
+        #expect(overlap.status != 0 && overlap.stderr.contains("smaller than the sequence length"))
+        let vocab = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("o"), "--vocab-size", "100", "--no-store"])
+        #expect(vocab.status != 0 && vocab.stderr.contains("Raise --vocab-size"))
+        let missing = try CLI.run(["tokenizer", "encode", "--tokenizer", dir.file("nowhere")], stdin: "x")
+        #expect(missing.status != 0 && missing.stderr.contains("does not exist"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("o/train.bin")))
+    }
+}
