@@ -11,6 +11,8 @@
 #include "ctorch.h"
 
 #include <torch/torch.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <cstring>
@@ -166,6 +168,66 @@ void build_parameters(ct_model &m) {
     m.causal_mask = torch::full({P, P}, -std::numeric_limits<float>::infinity(), options).triu(1);
 }
 
+// Dropout with the same law as torch::dropout (keep with probability 1 - p, scale by
+// 1 / (1 - p)), but on CPU the mask comes from a counter-based hash run in parallel instead
+// of libtorch 1.13's serial Bernoulli sampler, which costs ~20 ns per element. Its seed is
+// drawn from the default generator, so torch::manual_seed still fixes it.
+torch::Tensor dropout(const torch::Tensor &x, double p) {
+    if (!x.device().is_cpu()) return torch::dropout(x, p, true);
+    uint64_t seed;
+    {
+        auto gen = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        seed = gen.get<at::CPUGeneratorImpl>()->random64();
+    }
+    auto mask = torch::empty(x.sizes(), x.options().requires_grad(false));
+    float *m = mask.data_ptr<float>();
+    const float scale = (float)(1.0 / (1.0 - p));
+    const uint32_t threshold = (uint32_t)(p * 4294967296.0);
+    at::parallel_for(0, mask.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; i++) {
+            uint64_t z = seed + (uint64_t)i * 0x9E3779B97F4A7C15ull; // SplitMix64 of (seed, index)
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+            z ^= z >> 31;
+            m[i] = (uint32_t)(z >> 32) >= threshold ? scale : 0.0f;
+        }
+    });
+    return x * mask;
+}
+
+// The output projection (tied to wte) and the mean cross-entropy over targets != -1, fused:
+// the logits buffer becomes the softmax in place and then the gradient of the logits, so
+// one (N, V) buffer serves forward and backward instead of four.
+struct LMHeadLoss : public torch::autograd::Function<LMHeadLoss> {
+    // x: (N, C), wte: (V, C), targets: (N) int64 -> scalar loss
+    static torch::Tensor forward(torch::autograd::AutogradContext *ctx, torch::Tensor x, torch::Tensor wte,
+                                 torch::Tensor targets) {
+        auto valid = targets.ne(-1);                                          // (N)
+        auto safe = targets.clamp_min(0);                                     // (N)
+        auto count = valid.sum().clamp_min(1).to(x.scalar_type());            // ()
+        auto logits = torch::mm(x, wte.t());                                  // (N, V)
+        auto lse = torch::logsumexp(logits, 1, true);                         // (N, 1)
+        auto picked = logits.gather(1, safe.unsqueeze(1));                    // (N, 1)
+        auto loss = ((lse - picked).squeeze(1) * valid).sum() / count;       // ()
+        logits.sub_(lse).exp_();                                              // (N, V) softmax
+        ctx->save_for_backward({x, wte, logits, safe, valid, count});
+        return loss;
+    }
+
+    static torch::autograd::tensor_list backward(torch::autograd::AutogradContext *ctx,
+                                                 torch::autograd::tensor_list grads) {
+        auto saved = ctx->get_saved_variables();
+        auto x = saved[0], wte = saved[1], probs = saved[2], safe = saved[3], valid = saved[4], count = saved[5];
+        // d loss / d logits = (softmax - onehot) × valid × grad / count, in place.
+        probs.scatter_add_(1, safe.unsqueeze(1), torch::full({probs.size(0), 1}, -1.0, probs.options()));
+        probs.mul_((valid.to(probs.scalar_type()) * (grads[0] / count)).unsqueeze(1));
+        auto dx = torch::mm(probs, wte);                                      // (N, C)
+        auto dw = torch::mm(probs.t(), x);                                    // (V, C)
+        return {dx, dw, torch::Tensor()};
+    }
+};
+
 // (B, T) int64 token ids -> (B, T, C) final hidden states.
 torch::Tensor hidden_states(ct_model &m, const torch::Tensor &idx) {
     const auto &c = m.config;
@@ -173,7 +235,7 @@ torch::Tensor hidden_states(ct_model &m, const torch::Tensor &idx) {
     const double scale = 1.0 / std::sqrt((double)D);
     auto pos = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(m.device));
     auto x = torch::embedding(m.wte, idx) + torch::embedding(m.wpe, pos); // (B, T, C)
-    if (m.training && c.embd_pdrop > 0) x = torch::dropout(x, c.embd_pdrop, true);
+    if (m.training && c.embd_pdrop > 0) x = dropout(x, c.embd_pdrop);
     x = x.view({B * T, C});                                                 // (BT, C)
     auto mask = m.causal_mask.narrow(0, 0, T).narrow(1, 0, T);              // (T, T)
     for (auto &b : m.blocks) {
@@ -183,16 +245,16 @@ torch::Tensor hidden_states(ct_model &m, const torch::Tensor &idx) {
         auto q = qkv[0].view({B * H, T, D}), k = qkv[1].view({B * H, T, D}), v = qkv[2].view({B * H, T, D});
         auto att = torch::baddbmm(mask, q, k.transpose(1, 2), 1.0, scale);  // (BH, T, T)
         att = torch::softmax(att, -1);
-        if (m.training && c.attn_pdrop > 0) att = torch::dropout(att, c.attn_pdrop, true);
+        if (m.training && c.attn_pdrop > 0) att = dropout(att, c.attn_pdrop);
         auto y = torch::bmm(att, v)                                          // (BH, T, D)
                      .view({B, H, T, D}).permute({0, 2, 1, 3}).reshape({B * T, C}); // (BT, C)
         y = torch::addmm(b.attn_proj_b, y, b.attn_proj_w);
-        if (m.training && c.resid_pdrop > 0) y = torch::dropout(y, c.resid_pdrop, true);
+        if (m.training && c.resid_pdrop > 0) y = dropout(y, c.resid_pdrop);
         x = x + y;
         h = torch::layer_norm(x, {C}, b.ln_2_w, b.ln_2_b, c.layer_norm_epsilon);
         h = torch::gelu(torch::addmm(b.c_fc_b, h, b.c_fc_w), "tanh");        // (BT, 4C)
         h = torch::addmm(b.mlp_proj_b, h, b.mlp_proj_w);                    // (BT, C)
-        if (m.training && c.resid_pdrop > 0) h = torch::dropout(h, c.resid_pdrop, true);
+        if (m.training && c.resid_pdrop > 0) h = dropout(h, c.resid_pdrop);
         x = x + h;
     }
     x = torch::layer_norm(x, {C}, m.ln_f_w, m.ln_f_b, c.layer_norm_epsilon);
@@ -406,18 +468,15 @@ ct_status ct_train_step(ct_model *model, ct_optim *optim, const int64_t *tokens,
         const int64_t per = batch * time;
         check_tokens(*model, tokens, micro_batches * per, false);
         check_tokens(*model, targets, micro_batches * per, true);
-        const int64_t V = model->config.vocab_size;
         model->flat_grad.zero_();
         double loss_total = 0;
-        auto ce = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1);
         for (int64_t i = 0; i < micro_batches; i++) {
             bool any_target = false;
             for (int64_t j = 0; j < per && !any_target; j++) any_target = targets[i * per + j] != -1;
             if (!any_target) continue; // all padding: nothing to learn from this micro-batch
             auto idx = tokens_tensor(*model, tokens + i * per, {batch, time});
             auto tgt = tokens_tensor(*model, targets + i * per, {per});
-            auto logits = lm_head(*model, hidden_states(*model, idx));   // (BT, V)
-            auto loss = torch::nn::functional::cross_entropy(logits.view({per, V}), tgt, ce); // mean over targets != -1
+            auto loss = LMHeadLoss::apply(hidden_states(*model, idx), model->wte, tgt); // mean over targets != -1
             (loss / (double)micro_batches).backward();
             loss_total += loss.item<double>();
         }

@@ -31,13 +31,13 @@ public struct TrainingState: Codable, Sendable {
 /// Each is written into a temporary directory and renamed into place once complete.
 enum Checkpoint {
     static func write(to dir: URL, model: GPTModel, optimizer: AdamW, state: TrainingState, data: TrainingData,
-                      report: TrainingReport? = nil) throws {
+                      bosTokenID: Int?, eosTokenID: Int?) throws {
         let fm = FileManager.default
         let parent = dir.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
         let tmp = parent.appendingPathComponent(".\(dir.lastPathComponent).partial-\(getpid())")
         if fm.fileExists(atPath: tmp.path) { try fm.removeItem(at: tmp) }
-        try ModelDirectory.saveModel(model, to: tmp, bosTokenID: data.tokenID("bos_token_id"), eosTokenID: data.tokenID("eos_token_id"))
+        try ModelDirectory.saveModel(model, to: tmp, bosTokenID: bosTokenID, eosTokenID: eosTokenID)
         if let files = try? fm.contentsOfDirectory(at: data.tokenizerDirectory, includingPropertiesForKeys: nil) {
             for file in files where !file.hasDirectoryPath { try fm.copyItem(at: file, to: tmp.appendingPathComponent(file.lastPathComponent)) }
         }
@@ -47,7 +47,6 @@ enum Checkpoint {
                               metadata: ["format": "blocklab-adamw", "step": "\(optimizer.stepCount)"],
                               to: tmp.appendingPathComponent(ModelDirectory.stateTensorsFile))
         try writeSynced(try TrainingReport.encoder.encode(state), to: tmp.appendingPathComponent(ModelDirectory.stateFile))
-        if let report { try report.write(to: tmp.appendingPathComponent(ModelDirectory.reportFile)) }
         if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
         try fm.moveItem(at: tmp, to: dir)
     }

@@ -16,6 +16,9 @@ public struct TrainOptions {
     /// `--resume RUN|latest`: continue that run from its last checkpoint, as a new run.
     public var resume: String?
     public var runName = "train"
+    /// Written into config.json (`bos_token_id`, `eos_token_id`): the tokenizer's end of text.
+    public var bosTokenID: Int?
+    public var eosTokenID: Int?
     public var commandLine: [String] = CommandLine.arguments
     /// Progress lines (stderr in the command).
     public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
@@ -23,6 +26,9 @@ public struct TrainOptions {
     /// the weights before this step.
     public var stopAfterSteps: Int?
     public var injectNaNAtStep: Int?
+    /// false: no per-step metrics or hardware samples reach the store (the run row, phase,
+    /// checkpoints and report still do). For measuring the logging overhead only.
+    public var recordMetrics = true
 
     public init(dataDirectory: URL, outputDirectory: URL) {
         self.dataDirectory = dataDirectory
@@ -37,6 +43,10 @@ public struct TrainOutcome: Sendable {
     public var error: String?
     /// Train loss of every optimizer step of this invocation, by global step.
     public var losses: [Int: Double]
+    /// Seconds of each optimizer step (the C call), by global step.
+    public var stepSeconds: [Int: Double]
+    /// Seconds spent in the store's logging calls during the loop.
+    public var loggingSeconds: Double
     public var stepsCompleted: Int
     public var bestValLoss: Double?
     public var outputDirectory: URL
@@ -142,6 +152,8 @@ struct Loop {
     var totalSteps = 0
     var report: TrainingReport
     var losses: [Int: Double] = [:]
+    var stepSeconds: [Int: Double] = [:]
+    var loggingSeconds = 0.0
     var status = RunStatus.finished
     var error: String?
     var bestLoss: Double?
@@ -168,7 +180,8 @@ struct Loop {
         let L = data.sequenceLength
         guard L >= 2 else { throw TrainingError.badDataset("sequence_length \(L) is too short: sequences need at least 2 tokens") }
         let positions = checkpoint.flatMap { try? ModelDirectory.loadConfig(from: $0).nPositions } ?? config.model.nPositions
-        guard L - 1 <= positions, L <= positions else {
+        // The model sees a sequence's first L-1 tokens (the last is only a target).
+        guard L - 1 <= positions else {
             throw TrainingError.badDataset("the dataset's sequence_length \(L) is above model.n_positions \(positions): tokenize with a shorter sequence length or raise model.n_positions")
         }
 
@@ -243,9 +256,9 @@ struct Loop {
         if checkpoint != nil { say("train: resuming at step \(state.step) from \(checkpoint!.path)") }
 
         // 6. The hardware sampler thread.
-        let hw = hardware, run = run
+        let hw = hardware, run = run, record = options.recordMetrics
         sampler = HardwareSampler(interval: config.hardwareMonitoring.intervalSeconds, currentStep: { hw.step },
-                                  onSample: { s in hw.record(s); run.logHardware(s) })
+                                  onSample: { s in hw.record(s); if record { run.logHardware(s) } })
         sampler?.start()
     }
 
@@ -312,9 +325,14 @@ struct Loop {
             let epoch = Double(state.step) / Double(state.stepsPerEpoch)
             state.epoch = epoch
             let tokensPerSecond = Double(B * A * T) / seconds
-            run.log(step: step, epoch: epoch, ["train/loss": result.loss, "train/lr": lr, "train/grad_norm": result.gradNorm,
-                                               "train/tokens_per_s": tokensPerSecond, "train/step_time_s": seconds])
+            let logStart = DispatchTime.now().uptimeNanoseconds
+            if options.recordMetrics {
+                run.log(step: step, epoch: epoch, ["train/loss": result.loss, "train/lr": lr, "train/grad_norm": result.gradNorm,
+                                                   "train/tokens_per_s": tokensPerSecond, "train/step_time_s": seconds])
+            }
+            loggingSeconds += Double(DispatchTime.now().uptimeNanoseconds - logStart) / 1e9
             losses[step] = result.loss
+            stepSeconds[step] = seconds
             epochLosses.append(result.loss)
             stepTimes.append(seconds)
             report.trainLossHistory.append(result.loss)
@@ -413,7 +431,8 @@ struct Loop {
     mutating func checkpoint(name: String, isBest: Bool) throws {
         state.report = report
         let dir = out.appendingPathComponent(name)
-        try Checkpoint.write(to: dir, model: model, optimizer: optimizer, state: state, data: data)
+        try Checkpoint.write(to: dir, model: model, optimizer: optimizer, state: state, data: data,
+                            bosTokenID: options.bosTokenID, eosTokenID: options.eosTokenID)
         var metrics: [String: Double] = [:]
         if let last = report.validationHistory.last { metrics["val/loss"] = last.valLoss; metrics["val/perplexity"] = last.perplexity }
         if let loss = report.finalTrainLoss { metrics["train/loss"] = loss }
@@ -458,7 +477,8 @@ struct Loop {
                           finalTrainLoss: report.finalTrainLoss, device: device.rawValue)
         try run.finishPhase("train", status: status == .finished ? .finished : .failed, stats: stats, error: error)
         try run.finish(status: status, error: error)
-        return TrainOutcome(runID: run.id, status: status, error: error, losses: losses, stepsCompleted: state?.step ?? 0,
+        return TrainOutcome(runID: run.id, status: status, error: error, losses: losses, stepSeconds: stepSeconds,
+                            loggingSeconds: loggingSeconds, stepsCompleted: state?.step ?? 0,
                             bestValLoss: report.bestValLoss, outputDirectory: out)
     }
 }

@@ -5,8 +5,6 @@ public struct TrainingData {
     public let directory: URL
     public let train: TokenFile
     public let validation: TokenFile
-    /// `dataset.json` as given (nil when absent), for bos/eos ids.
-    public let info: [String: Any]?
 
     public init(directory: URL) throws {
         var isDir: ObjCBool = false
@@ -22,16 +20,11 @@ public struct TrainingData {
         guard train.header.vocabSize > 0 else {
             throw TrainingError.badDataset("train.bin in \(directory.path) has vocab_size 0")
         }
-        let infoURL = directory.appendingPathComponent("dataset.json")
-        info = FileManager.default.contents(atPath: infoURL.path).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
     }
 
     public var vocabSize: Int { train.header.vocabSize }
     public var sequenceLength: Int { train.sequenceLength }
     public var tokenizerDirectory: URL { directory.appendingPathComponent("tokenizer") }
-
-    /// A special token id from dataset.json (`eos_token_id`, `bos_token_id`), if it names one.
-    public func tokenID(_ key: String) -> Int? { info?[key] as? Int }
 }
 
 /// Model inputs and targets for a list of sequences: inputs are a sequence's first L-1
