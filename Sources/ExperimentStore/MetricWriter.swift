@@ -54,15 +54,17 @@ struct MetricWriter {
         keyIDs = resolved
     }
 
-    /// Used when the final batch could not be written: at least the run's end is recorded.
-    func writeStatusOnly(_ final: (RunStatus, String?), to store: ExperimentStore) throws {
+    /// Used when the final batch could not be written: the run's end is still recorded,
+    /// as `failed` (or `killed`), with how many points were lost and why.
+    func writeStatusOnly(_ final: (RunStatus, String?), lost: Int, reason: String, to store: ExperimentStore) throws {
         let now = Date().timeIntervalSince1970
-        let note = "some points logged at the end could not be written"
+        let status: RunStatus = final.0 == .killed ? .killed : .failed
+        let note = "\(lost) points logged at the end could not be written (\(reason))"
         try store.pool.write { db in
             try db.execute(sql: """
-                UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, error = COALESCE(?, '') || ?
+                UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, error = ?
                 WHERE id = ? AND status IN ('running', 'crashed')
-                """, arguments: [final.0.rawValue, now, now, final.1.map { $0 + "; " }, note, runID])
+                """, arguments: [status.rawValue, now, now, final.1.map { "\($0); \(note)" } ?? note, runID])
         }
     }
 

@@ -206,7 +206,7 @@ public final class RunHandle: @unchecked Sendable {
                 error = StoreError.from(failure, path: store.path)
                 if final != nil {
                     // The points could not be written; still record how the run ended.
-                    try? writer.writeStatusOnly(final!, to: store)
+                    try? writer.writeStatusOnly(final!, lost: spare.count, reason: "\(error!)", to: store)
                 }
             }
             control.lock()

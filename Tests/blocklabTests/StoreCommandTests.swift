@@ -234,6 +234,9 @@ import Testing
         // Free some space (the WAL), then the store still opens and passes its integrity check.
         let check = try CLI.run(["sql", "PRAGMA integrity_check", "--store", store, "--format", "csv"])
         #expect(check.stdout == "integrity_check\r\nok\r\n", "\(check.stderr)")
+        let run = try status(store, "big")
+        #expect(run["status"] as? String == "failed")
+        #expect((run["error"] as? String)?.contains("could not be written") == true)
     }
 
     @Test func compareAndExportGiveTheExpectedValues() throws {
