@@ -29,7 +29,7 @@ enum Migrator {
         }
     }
 
-    static func migrate(_ pool: DatabasePool) throws {
+    static func migrate(_ pool: DatabasePool, migrations: [Migration] = all) throws {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -39,8 +39,8 @@ enum Migrator {
                     applied_at REAL NOT NULL
                 ) STRICT
                 """)
-            try checkVersion(db)
-            for migration in all {
+            try checkVersion(db, latest: migrations.last?.version ?? 0)
+            for migration in migrations {
                 try db.inTransaction(.immediate) {
                     let applied = try Bool.fetchOne(
                         db, sql: "SELECT 1 FROM schema_migrations WHERE version = ?",
@@ -58,10 +58,10 @@ enum Migrator {
     }
 
     /// Throws `newerSchema` when the file has migrations this BlockLab does not know.
-    static func checkVersion(_ db: Database) throws {
+    static func checkVersion(_ db: Database, latest: Int = latestVersion) throws {
         let found = try appliedVersion(db)
-        if found > latestVersion {
-            throw StoreError.newerSchema(path: "", found: found, supported: latestVersion)
+        if found > latest {
+            throw StoreError.newerSchema(path: "", found: found, supported: latest)
         }
         if found == 0, db.configuration.readonly {
             throw StoreError.notADatabase(path: "")
