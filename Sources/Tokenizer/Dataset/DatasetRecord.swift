@@ -29,9 +29,12 @@ public enum DatasetRecord: Sendable, Equatable {
         public var insertions: Int
         public var deletions: Int
         public var diffText: String
-        public init(path: String, changeType: String, insertions: Int, deletions: Int, diffText: String) {
+        /// The path before a rename or copy.
+        public var originalPath: String?
+        public init(path: String, changeType: String, insertions: Int, deletions: Int, diffText: String,
+                    originalPath: String? = nil) {
             self.path = path; self.changeType = changeType; self.insertions = insertions
-            self.deletions = deletions; self.diffText = diffText
+            self.deletions = deletions; self.diffText = diffText; self.originalPath = originalPath
         }
     }
 
@@ -69,7 +72,8 @@ public enum DatasetRecord: Sendable, Equatable {
             let files = (object["diff_stats"] as? [[String: Any]] ?? []).map { stat in
                 FileDiff(path: string("path", in: stat), changeType: string("change_type", in: stat),
                          insertions: int("insertions", in: stat), deletions: int("deletions", in: stat),
-                         diffText: string("diff_text", in: stat))
+                         diffText: string("diff_text", in: stat),
+                         originalPath: (stat["original_path"] as? String).flatMap { $0.isEmpty || $0 == stat["path"] as? String ? nil : $0 })
             }
             return .commit(Commit(hash: string("hash"), subject: string("subject"), body: string("body"),
                                   authorName: string("author_name"), authorEmail: string("author_email"),

@@ -7,7 +7,8 @@
 ///     \n{body}\n                                   (only when the body is not empty)
 ///     <|author|>{author_name} <{author_email}>\n
 ///     <|date|>{author_timestamp}\n
-///     <|files|>{change_type} {path} +{insertions} -{deletions}\n   (one line per file)
+///     <|files|>{change_type} {path} +{insertions} -{deletions}\n   (one line per file;
+///                                   a rename or copy writes `{original_path} -> {path}`)
 ///     <|diff|>{path}\n{diff_text}\n                (one block per file with a diff)
 ///
 ///     <|file|>{path}:{start_line}-{end_line}\n<|code|>{text}
@@ -24,7 +25,8 @@ public enum DatasetTemplate {
             if !c.files.isEmpty {
                 out += SpecialTokens.files
                 for file in c.files {
-                    out += "\(e(file.changeType)) \(e(file.path)) +\(file.insertions) -\(file.deletions)\n"
+                    let path = file.originalPath.map { e($0) + " -> " + e(file.path) } ?? e(file.path)
+                    out += "\(e(file.changeType)) \(path) +\(file.insertions) -\(file.deletions)\n"
                 }
             }
             for file in c.files where !file.diffText.isEmpty {
