@@ -16,6 +16,8 @@ public struct ScrapeOptions: Sendable {
     public var chunkLines = 200
     public var chunkOverlap = 40
     public var maxFileBytes = 1 << 20
+    /// Write `files.jsonl` at all (the benchmark times the commit records alone).
+    public var includeFileChunks = true
 
     public init() {}
 }

@@ -96,6 +96,10 @@ public final class Scraper {
             }
             summary.commitsBytes = file.bytesWritten
         }
+        guard options.includeFileChunks else {
+            summary.seconds = Date().timeIntervalSince(started)
+            return summary
+        }
         try JSONLinesFile.write(filesURL) { file throws(GitHistoryError) in
             let chunker = FileChunker(repository: repository, options: options)
             do {

@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+
+/// `blocklab analyse` and `blocklab scrape` run as a user runs them: exit codes, messages, files.
+@Suite struct GitCommandTests {
+    @Test func scrapeWritesBothFilesAndRecordsTheRun() throws {
+        let repo = try Scratch(), out = try Scratch()
+        try repo.makeRepository()
+        let store = out.path + "/blocklab.db"
+        let result = try blocklab(["scrape", "--repo", repo.path, "--out", out.path + "/data", "--store", store, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(summary["commits"] as? Int == 2 && summary["commits_with_errors"] as? Int == 0)
+        let commits = try String(contentsOfFile: out.path + "/data/commits.jsonl", encoding: .utf8).split(separator: "\n")
+        let files = try String(contentsOfFile: out.path + "/data/files.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(commits.count == 2 && files.count == 1)
+        #expect(result.stderr.contains("2/2 commits"))
+        let sql = try blocklab(["sql", "--store", store, "--format", "csv",
+                                "SELECT p.name, p.status FROM phases p ORDER BY p.id"])
+        #expect(sql.stdout.contains("analyse,finished") && sql.stdout.contains("scrape,finished"), "\(sql.stdout)\(sql.stderr)")
+        let artifacts = try blocklab(["sql", "--store", store, "--format", "csv", "SELECT name FROM artifacts ORDER BY name"])
+        #expect(artifacts.stdout.contains("commits.jsonl") && artifacts.stdout.contains("files.jsonl"))
+    }
+
+    @Test func analysePrintsJSON() throws {
+        let repo = try Scratch()
+        try repo.makeRepository()
+        let result = try blocklab(["analyse", "--repo", repo.path, "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let facts = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(facts["unique_commits"] as? Int == 2 && facts["authors"] as? Int == 1 && facts["is_shallow"] as? Bool == false)
+    }
+
+    @Test func userErrorsExitOneWithTheFix() throws {
+        let dir = try Scratch()
+        let cases: [([String], String)] = [
+            (["scrape", "--repo", dir.path + "/missing", "--no-store"], "does not exist"),
+            (["scrape", "--repo", dir.path, "--no-store"], "is not a git repository"),
+            (["analyse", "--repo", dir.path + "/missing"], "does not exist"),
+        ]
+        for (arguments, message) in cases {
+            let result = try blocklab(arguments)
+            #expect(result.status == 1 && result.stderr.contains(message), "\(arguments): \(result.status) \(result.stderr)")
+        }
+        try shell("git init -q empty", in: dir.path)
+        let empty = try blocklab(["scrape", "--repo", dir.path + "/empty", "--no-store", "--out", dir.path + "/out"])
+        #expect(empty.status == 1 && empty.stderr.contains("has no commits yet"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/out/commits.jsonl"))
+        let repo = try Scratch()
+        try repo.makeRepository()
+        let glob = try blocklab(["scrape", "--repo", repo.path, "--refs", "refs/heads/release/*", "--no-store", "--out", dir.path + "/out"])
+        #expect(glob.status == 1 && glob.stderr.contains("matches no reference") && glob.stderr.contains("refs/heads/main"))
+        let badWorkers = try blocklab(["scrape", "--repo", repo.path, "--workers", "0", "--no-store"])
+        #expect(badWorkers.status == 64)
+    }
+
+    @Test func bareRepositoryScrapes() throws {
+        let repo = try Scratch(), out = try Scratch()
+        try repo.makeRepository()
+        try shell("git clone -q --bare \(repo.path) \(out.path)/bare.git", in: out.path)
+        let result = try blocklab(["scrape", "--repo", out.path + "/bare.git", "--no-store", "--out", out.path + "/data"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("2 commits (0 with errors)"))
+    }
+}
+
+/// A temporary folder, removed when released.
+final class Scratch {
+    let path: String
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-gitcli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Two commits on `main` by one author.
+    func makeRepository() throws {
+        try shell("""
+            git init -q -b main .
+            printf 'hello\\n' > a.txt && git add a.txt && git commit -q -m "First"
+            printf 'hello\\nworld\\n' > a.txt && git commit -qam "Second (#4)"
+            """, in: path)
+    }
+}
+
+struct Outcome {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// The `blocklab` binary of this build ($BLOCKLAB_BIN, or beside the test bundle).
+let blocklabBinary: String = {
+    if let path = ProcessInfo.processInfo.environment["BLOCKLAB_BIN"] { return path }
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("blocklab").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir.deleteLastPathComponent()
+    }
+    return "blocklab"
+}()
+
+func blocklab(_ arguments: [String]) throws -> Outcome {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: blocklabBinary)
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment.removeValue(forKey: "BLOCKLAB_STORE")
+    process.environment = environment
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = DrainedPipe(out)
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Outcome(status: process.terminationStatus, stdout: stdout.text(), stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// Reads a pipe to its end on another thread (so a full stderr cannot block the child).
+final class DrainedPipe: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        DispatchQueue.global().async { self.data = handle.readDataToEndOfFile(); self.done.signal() }
+    }
+    func text() -> String { done.wait(); return String(decoding: data, as: UTF8.self) }
+}
+
+@discardableResult
+func shell(_ script: String, in directory: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-euo", "pipefail", "-c", script]
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    var environment = ProcessInfo.processInfo.environment
+    environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+    environment["GIT_CONFIG_NOSYSTEM"] = "1"
+    for key in ["GIT_AUTHOR", "GIT_COMMITTER"] {
+        environment["\(key)_NAME"] = "Fixture"
+        environment["\(key)_EMAIL"] = "fixture@example.com"
+        environment["\(key)_DATE"] = "2024-02-01T12:00:00+00:00"
+    }
+    process.environment = environment
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CLIFailure(script: script, status: process.terminationStatus) }
+    return String(decoding: data, as: UTF8.self)
+}
+
+struct CLIFailure: Error { var script: String; var status: Int32 }
