@@ -29,6 +29,8 @@ let gitTargets: [Target] = [
     .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
     .target(name: "GitHistory", dependencies: ["CGit2", "TrainingPlan"], exclude: ["README.md"]),
     .testTarget(name: "GitHistoryTests", dependencies: ["GitHistory"]),
+    // Runs the built `blocklab` binary (analyse, scrape): exit codes, messages, files, store rows.
+    .testTarget(name: "GitCommandTests"),
 ]
 let gitCommandDependencies: [Target.Dependency] = ["GitHistory"]
 
