@@ -71,7 +71,8 @@ struct BenchStoreCommand: ParsableCommand {
                 : URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                     .appendingPathComponent("../../scripts/bench/store_peers.py").standardized.path
             let output = try runProcess(python, [script, String(steps), String(keys), chosen.joined(separator: ",")])
-            guard case .object(let peerFigures)? = try? JSONValue.parse(Data(output.utf8)) else {
+            let lastLine = output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
+            guard case .object(let peerFigures)? = try? JSONValue.parse(Data(lastLine.utf8)) else {
                 throw CLIError("the peer benchmark printed no JSON: \(output.suffix(500))")
             }
             for (key, value) in peerFigures { figures[key] = value.number }

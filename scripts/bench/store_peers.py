@@ -1,6 +1,7 @@
 """The store benchmark's peers: MLflow (sqlite backend, log_batch of 1,000) and trackio,
 given the same workload as BlockLab (KEYS keys x STEPS steps), timed until each says the
 run is finished. Prints one JSON object. Run by `blocklab bench store`."""
+import contextlib
 import json
 import os
 import statistics
@@ -57,12 +58,14 @@ if "trackio" in which:
     os.environ["TRACKIO_DIR"] = f"{work}/trackio"
     import trackio
 
-    start = time.perf_counter()
-    trackio.init(project="bench", name="bench")
-    for step in range(steps):
-        trackio.log({key: value(step, k) for k, key in enumerate(keys)}, step=step)
-    trackio.finish()
-    elapsed = time.perf_counter() - start
+    # trackio prints progress on stdout; keep stdout for the result.
+    with contextlib.redirect_stdout(sys.stderr):
+        start = time.perf_counter()
+        trackio.init(project="bench", name="bench")
+        for step in range(steps):
+            trackio.log({key: value(step, k) for k, key in enumerate(keys)}, step=step)
+        trackio.finish()
+        elapsed = time.perf_counter() - start
     result["trackio_points_per_s"] = steps * len(keys) / elapsed
 
 print(json.dumps(result))
