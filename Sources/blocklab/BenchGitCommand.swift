@@ -31,41 +31,36 @@ struct BenchGitCommand: ParsableCommand {
         var options = ScrapeOptions()
         options.workers = workers
         options.includeFileChunks = false  // git log has no counterpart; commit records only
+        // BlockLab and git alternate within each repetition, so both meet the same machine load.
+        var times: [String: [Double]] = [:]
         var hashes: [String] = []
-        for includePatch in [false, true] {
-            options.includePatch = includePatch
-            var times: [Double] = []
-            for _ in 0..<repeats {
-                gitBenchProgress("BlockLab scrape\(includePatch ? " with patch text" : "")")
-                let start = Date()
-                let summary: ScrapeSummary
-                do {
-                    summary = try Scraper(repository: source.repo, refs: source.selection, options: options)
+        for _ in 0..<repeats {
+            for patch in [false, true] {
+                options.includePatch = patch
+                gitBenchProgress("BlockLab scrape\(patch ? " with patch text" : "")")
+                let blocklab = try measure(children: false) {
+                    let summary = try Scraper(repository: source.repo, refs: source.selection, options: options)
                         .write(to: work.appendingPathComponent("scrape"))
-                } catch {
-                    throw CLIError(error.description)
+                    figures["commits_with_errors"] = Double(summary.commitsWithErrors)
                 }
-                times.append(Date().timeIntervalSince(start))
-                figures["commits"] = Double(summary.commits)
-                figures["commits_with_errors"] = Double(summary.commitsWithErrors)
-            }
-            figures[includePatch ? "blocklab_patch_s" : "blocklab_s"] = medianOf(times)
-        }
-        hashes = try Self.hashes(in: work.appendingPathComponent("scrape/commits.jsonl"))
-        let commits = Double(hashes.count)
+                times[patch ? "blocklab_patch_s" : "blocklab_s", default: []].append(blocklab.wall)
+                times[patch ? "blocklab_patch_cpu_s" : "blocklab_cpu_s", default: []].append(blocklab.cpu)
+                if hashes.isEmpty { hashes = try Self.hashes(in: work.appendingPathComponent("scrape/commits.jsonl")) }
 
-        for (key, patch) in [("git_log_s", false), ("git_log_patch_s", true)] {
-            var times: [Double] = []
-            for _ in 0..<repeats {
                 gitBenchProgress("git log --numstat\(patch ? " -p" : "")")
-                let start = Date()
-                let (status, count) = try Self.gitLog(repo: source.repo, refs: source.selection, patch: patch)
-                times.append(Date().timeIntervalSince(start))
-                guard status == 0 else { throw CLIError("git log failed (exit \(status)) on \(source.repo); the repository may be missing objects") }
-                guard count == hashes.count else { throw CLIError("benchmark check failed: git log printed \(count) commits, BlockLab \(hashes.count)") }
+                var result: (status: Int32, commits: Int) = (0, 0)
+                let git = try measure(children: true) {
+                    result = try Self.gitLog(repo: source.repo, refs: source.selection, patch: patch)
+                }
+                guard result.status == 0 else { throw CLIError("git log failed (exit \(result.status)) on \(source.repo); the repository may be missing objects") }
+                guard result.commits == hashes.count else { throw CLIError("benchmark check failed: git log printed \(result.commits) commits, BlockLab \(hashes.count)") }
+                times[patch ? "git_log_patch_s" : "git_log_s", default: []].append(git.wall)
+                times[patch ? "git_log_patch_cpu_s" : "git_log_cpu_s", default: []].append(git.cpu)
             }
-            figures[key] = medianOf(times)
         }
+        for (key, values) in times { figures[key] = medianOf(values) }
+        let commits = Double(hashes.count)
+        figures["commits"] = commits
         figures["blocklab_commits_per_s"] = commits / figures["blocklab_patch_s"]!
         figures["git_log_commits_per_s"] = commits / figures["git_log_s"]!
 
@@ -97,15 +92,28 @@ struct BenchGitCommand: ParsableCommand {
             return
         }
         func f(_ key: String, _ digits: Int = 3) -> String { figures[key].map { String(format: "%.\(digits)f", $0) } ?? "-" }
-        print(OutputOptions.table(headers: ["tool", "what", "seconds", "commits/s"], rows: [
-            ["BlockLab", "commit records, numstat (\(workers) workers)", f("blocklab_s"), String(format: "%.0f", commits / figures["blocklab_s"]!)],
-            ["BlockLab", "+ patch text", f("blocklab_patch_s"), f("blocklab_commits_per_s", 0)],
-            ["git log", "--numstat", f("git_log_s"), f("git_log_commits_per_s", 0)],
-            ["git log", "--numstat -p", f("git_log_patch_s"), String(format: "%.0f", commits / figures["git_log_patch_s"]!)],
-            ["PyDriller", "\(f("pydriller_commits", 0)) sampled commits, same fields", f("pydriller_s"), f("pydriller_commits_per_s", 1)],
+        print(OutputOptions.table(headers: ["tool", "what", "wall s", "cpu s", "commits/s"], rows: [
+            ["BlockLab", "commit records, numstat (\(workers) workers)", f("blocklab_s"), f("blocklab_cpu_s"), String(format: "%.0f", commits / figures["blocklab_s"]!)],
+            ["BlockLab", "+ patch text", f("blocklab_patch_s"), f("blocklab_patch_cpu_s"), f("blocklab_commits_per_s", 0)],
+            ["git log", "--numstat", f("git_log_s"), f("git_log_cpu_s"), f("git_log_commits_per_s", 0)],
+            ["git log", "--numstat -p", f("git_log_patch_s"), f("git_log_patch_cpu_s"), String(format: "%.0f", commits / figures["git_log_patch_s"]!)],
+            ["PyDriller", "\(f("pydriller_commits", 0)) sampled commits, same fields", f("pydriller_s"), "-", f("pydriller_commits_per_s", 1)],
         ]), terminator: "")
         print("\(hashes.count) commits; BlockLab/git log time \(String(format: "%.2f", figures["blocklab_s"]! / figures["git_log_s"]!)) (target <= 1); "
               + "BlockLab/PyDriller rate \(f("speedup_vs_pydriller", 1))x (target >= 20)")
+    }
+
+    /// Wall and CPU (user + system) seconds of `body`: this process's, or its children's.
+    func measure(children: Bool, _ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
+        func cpu() -> Double {
+            var usage = rusage()
+            getrusage(children ? RUSAGE_CHILDREN.rawValue : RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        let (startCPU, start) = (cpu(), Date())
+        do { try body() } catch let error as GitHistoryError { throw CLIError(error.description) }
+        return (Date().timeIntervalSince(start), cpu() - startCPU)
     }
 
     static func hashes(in file: URL) throws -> [String] {
