@@ -255,7 +255,8 @@ struct Loop {
         say("train: \(sequences) sequences of \(L) tokens, batch \(state.batchSize) × \(state.gradientAccumulationSteps), \(state.stepsPerEpoch) steps/epoch, \(totalSteps) steps, warmup \(state.warmupSteps), peak lr \(state.peakLearningRate)")
         if checkpoint != nil { say("train: resuming at step \(state.step) from \(checkpoint!.path)") }
 
-        // 6. The hardware sampler thread.
+        // 6. The hardware sampler thread; one reading now, so thresholds hold from step 1.
+        hardware.record(HardwareMonitor().sample(step: state.step))
         let hw = hardware, run = run, record = options.recordMetrics
         sampler = HardwareSampler(interval: config.hardwareMonitoring.intervalSeconds, currentStep: { hw.step },
                                   onSample: { s in hw.record(s); if record { run.logHardware(s) } })

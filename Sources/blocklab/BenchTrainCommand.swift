@@ -14,7 +14,8 @@ struct BenchTrainCommand: ParsableCommand {
         abstract: "Benchmark training: tokens/s and peak RSS vs. PyTorch, and the store's logging overhead.")
 
     @Option(help: "Timed steps per side (median over them).") var steps = 20
-    @Option(help: "Untimed warm-up steps per side.") var warmup = 3
+    @Option(help: "Untimed warm-up steps per side and round.") var warmup = 3
+    @Option(help: "Rounds; each runs every side once, and medians pool the rounds' steps.") var rounds = 1
     @Option(help: "Python with torch (default: /usr/bin/python3 with Debian's python3-torch).") var python = "/usr/bin/python3"
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: .hidden) var worker: String?
@@ -33,24 +34,30 @@ struct BenchTrainCommand: ParsableCommand {
         log("bench train: GPT-2 \(Self.nLayer)×\(Self.nEmbd), \(Self.nHead) heads, sequence \(Self.time), vocab \(Self.vocab), batch \(Self.batch), \(threads) threads; \(warmup) warm-up + \(steps) timed steps per side")
 
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        log("bench train: BlockLab with the store...")
-        let withStore = try decode(try runChild(exe, ["bench", "train", "--worker", "store", "--work", work.path, "--steps", "\(steps)", "--warmup", "\(warmup)"]))
-        log("bench train: BlockLab without store logging...")
-        let noStore = try decode(try runChild(exe, ["bench", "train", "--worker", "nostore", "--work", work.path, "--steps", "\(steps)", "--warmup", "\(warmup)"]))
-        log("bench train: PyTorch \(python)...")
         let script = work.appendingPathComponent("peer.py")
         try BenchTrainPeer.script.write(to: script, atomically: true, encoding: .utf8)
         let peerConfig = #"{"vocab": \#(Self.vocab), "time": \#(Self.time), "n_embd": \#(Self.nEmbd), "n_layer": \#(Self.nLayer), "n_head": \#(Self.nHead), "batch": \#(Self.batch), "dropout": \#(Self.dropout), "threads": \#(threads), "warmup": \#(warmup), "steps": \#(steps)}"#
-        let peer = try decode(try runChild(python, [script.path, peerConfig]))
-
+        // Rounds interleave the three sides, so a change in the machine's load hits all of them.
+        var sides: [String: Side] = [:]
+        for round in 1...rounds {
+            for mode in ["store", "nostore"] {
+                log("bench train: round \(round)/\(rounds): BlockLab \(mode == "store" ? "with the store" : "without store logging")...")
+                sides[mode, default: Side()].add(try decode(try runChild(exe, ["bench", "train", "--worker", mode, "--work", work.path,
+                                                                              "--steps", "\(steps)", "--warmup", "\(warmup)"])))
+            }
+            log("bench train: round \(round)/\(rounds): PyTorch (\(python))...")
+            sides["pytorch", default: Side()].add(try decode(try runChild(python, [script.path, peerConfig])))
+        }
+        let withStore = sides["store"]!, noStore = sides["nostore"]!, peer = sides["pytorch"]!
+        let tokensPerStep = Double(Self.batch * Self.time)
         let result = Result(
-            tokensPerS: withStore["tokens_per_s"]!, pytorchTokensPerS: peer["tokens_per_s"]!,
-            noStoreTokensPerS: noStore["tokens_per_s"]!,
-            peakRssMib: withStore["peak_rss_bytes"]! / 1_048_576, pytorchPeakRssMib: peer["peak_rss_bytes"]! / 1_048_576,
-            medianStepS: withStore["median_step_s"]!, pytorchMedianStepS: peer["median_step_s"]!,
-            loggingOverheadPct: 100 * withStore["logging_s_per_step"]! / withStore["median_step_s"]!,
-            storeVsNoStorePct: 100 * (withStore["median_step_s"]! / noStore["median_step_s"]! - 1),
-            threads: threads, steps: steps)
+            tokensPerS: tokensPerStep / withStore.median, pytorchTokensPerS: tokensPerStep / peer.median,
+            noStoreTokensPerS: tokensPerStep / noStore.median,
+            peakRssMib: withStore.peakRSS / 1_048_576, pytorchPeakRssMib: peer.peakRSS / 1_048_576,
+            medianStepS: withStore.median, pytorchMedianStepS: peer.median,
+            loggingOverheadPct: 100 * withStore.loggingPerStep / withStore.median,
+            storeVsNoStorePct: 100 * (withStore.median / noStore.median - 1),
+            threads: threads, steps: steps, rounds: rounds)
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -59,7 +66,7 @@ struct BenchTrainCommand: ParsableCommand {
         } else {
             let f = { (v: Double) in String(format: "%.1f", v) }
             OutputOptions.table(headers: ["measure", "BlockLab", "PyTorch", "ratio"], rows: [
-                ["tokens/s (median of \(steps) steps)", f(result.tokensPerS), f(result.pytorchTokensPerS), String(format: "%.2fx", result.tokensPerS / result.pytorchTokensPerS)],
+                ["tokens/s (median of \(steps * rounds) steps)", f(result.tokensPerS), f(result.pytorchTokensPerS), String(format: "%.2fx", result.tokensPerS / result.pytorchTokensPerS)],
                 ["median step (s)", String(format: "%.4f", result.medianStepS), String(format: "%.4f", result.pytorchMedianStepS), ""],
                 ["peak RSS (MiB)", f(result.peakRssMib), f(result.pytorchPeakRssMib), String(format: "%.2fx", result.peakRssMib / result.pytorchPeakRssMib)],
                 ["tokens/s without store logging", f(result.noStoreTokensPerS), "", ""],
@@ -74,7 +81,21 @@ struct BenchTrainCommand: ParsableCommand {
         let peakRssMib: Double, pytorchPeakRssMib: Double
         let medianStepS: Double, pytorchMedianStepS: Double
         let loggingOverheadPct: Double, storeVsNoStorePct: Double
-        let threads: Int, steps: Int
+        let threads: Int, steps: Int, rounds: Int
+    }
+
+    /// Step times and peaks of one side, pooled over rounds.
+    struct Side {
+        var steps: [Double] = []
+        var peakRSS = 0.0
+        var logging: [Double] = []
+        mutating func add(_ r: [String: Any]) {
+            steps += (r["step_times"] as? [Double]) ?? []
+            peakRSS = max(peakRSS, (r["peak_rss_bytes"] as? Double) ?? 0)
+            if let l = r["logging_s_per_step"] as? Double { logging.append(l) }
+        }
+        var median: Double { let s = steps.sorted(); return s[s.count / 2] }
+        var loggingPerStep: Double { logging.isEmpty ? 0 : logging.reduce(0, +) / Double(logging.count) }
     }
 
     /// One BlockLab side: the real trainer on the benchmark dataset; prints one JSON line.
@@ -93,11 +114,9 @@ struct BenchTrainCommand: ParsableCommand {
         options.progress = { _ in }
         let outcome = try Trainer.run(options, store: store)
         guard outcome.status == .finished else { throw CLIError("the benchmark run failed: \(outcome.error ?? "")") }
-        let timed = outcome.stepSeconds.filter { $0.key >= warmup }.map(\.value).sorted()
-        let median = timed[timed.count / 2]
-        let out: [String: Double] = ["median_step_s": median, "tokens_per_s": Double(Self.batch * Self.time) / median,
-                                     "peak_rss_bytes": Double(HardwareMonitor.peakRSS() ?? 0),
-                                     "logging_s_per_step": outcome.loggingSeconds / Double(outcome.stepSeconds.count)]
+        let timed = outcome.stepSeconds.filter { $0.key >= warmup }.sorted { $0.key < $1.key }.map(\.value)
+        let out: [String: Any] = ["step_times": timed, "peak_rss_bytes": Double(HardwareMonitor.peakRSS() ?? 0),
+                                  "logging_s_per_step": outcome.loggingSeconds / Double(outcome.stepSeconds.count)]
         print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
     }
 
@@ -134,11 +153,15 @@ struct BenchTrainCommand: ParsableCommand {
         return String(decoding: data, as: UTF8.self)
     }
 
-    func decode(_ text: String) throws -> [String: Double] {
+    func decode(_ text: String) throws -> [String: Any] {
         guard let line = text.split(separator: "\n").last, let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             throw CLIError("a benchmark side printed no result: \(text.suffix(500))")
         }
-        return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        return object.mapValues { value -> Any in
+            if let list = value as? [NSNumber] { return list.map(\.doubleValue) }
+            if let number = value as? NSNumber { return number.doubleValue }
+            return value
+        }
     }
 
     func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }

@@ -59,6 +59,15 @@ enum BenchTrainPeer {
             return F.cross_entropy(logits.view(-1, V), targets.view(-1), ignore_index=-1)
 
     model = GPT()
+    # GPT-2's initialisation: normal(0, 0.02), residual projections scaled by 1/sqrt(2 n_layer).
+    for name, p in model.named_parameters():
+        if p.dim() >= 2:
+            std = 0.02 / math.sqrt(2 * L) if name.endswith(("c_proj.weight", "mlp_proj.weight")) else 0.02
+            torch.nn.init.normal_(p, 0.0, std)
+        elif "ln" in name and name.endswith("weight"):
+            torch.nn.init.ones_(p)
+        else:
+            torch.nn.init.zeros_(p)
     model.train()
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
@@ -79,10 +88,9 @@ enum BenchTrainPeer {
         loss_value = loss.item()
         if i >= cfg["warmup"]:
             times.append(time.perf_counter() - start)
-    times.sort()
-    median = times[len(times) // 2]
+    median = sorted(times)[len(times) // 2]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"median_step_s": median, "tokens_per_s": B * T / median, "peak_rss_bytes": peak,
+    print(json.dumps({"step_times": times, "median_step_s": median, "tokens_per_s": B * T / median, "peak_rss_bytes": peak,
                       "torch": torch.__version__, "threads": torch.get_num_threads(), "last_loss": loss_value}))
     """#
 }

@@ -189,6 +189,35 @@ struct TinyRun {
         #expect(abs(r.sum - expected) < 1e-4)
     }
 
+    @Test(.tags(.slow)) func theMemoryStopThresholdStopsCleanlyWithACheckpoint() throws {
+        let t = try TinyRun()
+        defer { t.remove() }
+        var lines: [String] = []
+        let outcome = try t.train(["hardware_monitoring.memory_threshold_warn_pct=0", "hardware_monitoring.memory_threshold_stop_pct=0.0001"]) {
+            $0.progress = { lines.append($0) }
+        }
+        #expect(outcome.status == .failed)
+        #expect(outcome.error?.contains("reached hardware_monitoring.memory_threshold_stop_pct") == true)
+        #expect(outcome.stepsCompleted == 1)   // the sampler's first reading is taken before step 1 ends
+        let last = try t.store.checkpoints(runID: outcome.runID).filter { $0.path.hasSuffix("/last") }
+        #expect(last.map(\.step) == [1])
+        // A clean stop can be resumed (the checkpoint's config, with the thresholds set back).
+        let resumed = try t.train(["training.max_steps=3", "hardware_monitoring.memory_threshold_warn_pct=100",
+                                   "hardware_monitoring.memory_threshold_stop_pct=100"]) { $0.resume = "\(outcome.runID)"; $0.configYAML = nil }
+        #expect(resumed.status == .finished && Array(resumed.losses.keys).sorted() == [1, 2])
+    }
+
+    @Test(.tags(.slow)) func theMemoryWarnThresholdWarnsOnce() throws {
+        let t = try TinyRun()
+        defer { t.remove() }
+        var lines: [String] = []
+        let outcome = try t.train(["hardware_monitoring.memory_threshold_warn_pct=0.0001", "training.max_steps=4"]) { o in
+            o.progress = { lines.append($0) }
+        }
+        #expect(outcome.status == .finished)
+        #expect(lines.filter { $0.hasPrefix("warning: memory use") }.count == 1)
+    }
+
     // MARK: Bad input: a clear error, status failed, a consistent store.
 
     func expectFailedRun(_ t: TinyRun, _ outcome: TrainOutcome, containing text: String) throws {

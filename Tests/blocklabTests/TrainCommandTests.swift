@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// `blocklab tokenize` → `blocklab train` → `blocklab generate`, run as a user runs them,
+/// and the model directory checked with Hugging Face transformers.
+@Suite struct TrainCommandTests {
+    static let generateScript = #"""
+    import json, sys
+    from transformers import AutoTokenizer, GPT2LMHeadModel
+    model_dir, prompt, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = GPT2LMHeadModel.from_pretrained(model_dir).eval()
+    ids = tok(prompt, return_tensors="pt").input_ids
+    out = model.generate(ids, max_new_tokens=n, do_sample=False, pad_token_id=0)
+    print(json.dumps({"prompt_ids": ids[0].tolist(), "generated_ids": out[0, ids.shape[1]:].tolist()}))
+    """#
+
+    @Test func trainGenerateAndLoadInHuggingFace() throws {
+        guard let python = ProcessInfo.processInfo.environment["BLOCKLAB_TRAIN_PYTHON"], !python.isEmpty else {
+            Issue.record("BLOCKLAB_TRAIN_PYTHON is unset: run `eval \"$(scripts/setup/training.sh | tail -1)\"` first")
+            return
+        }
+        let dir = TempDir()
+        try TokenizeCommandTests.writeRecords(dir.file("records.jsonl"))
+        let tokenized = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("data"),
+                                     "--vocab-size", "400", "--sequence-length", "32", "--store", dir.file("s.db")])
+        #expect(tokenized.status == 0, "\(tokenized.stderr)")
+        let trained = try CLI.run(["train", "--data", dir.file("data"), "--out", dir.file("model"), "--store", dir.file("s.db"),
+                                   "--set", "model.preset=tiny", "--set", "model.n_positions=32", "--set", "training.max_steps=20",
+                                   "--set", "training.base_learning_rate=3e-3", "--set", "training.progress_every_steps=5", "--json"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stderr.contains("step 20/20"))
+        let summary = try #require(try CLI.json(trained.stdout) as? [String: Any])
+        #expect(summary["status"] as? String == "finished" && summary["steps"] as? Int == 20)
+        let metrics = try CLI.run(["sql", "SELECT count(*) AS n FROM metric_history WHERE key = 'train/loss'", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(metrics.stdout.contains("\r\n20\r\n"))
+
+        let generated = try CLI.run(["generate", "--model", dir.file("model/best"), "--prompt", "let a = 3", "--max-tokens", "12",
+                                     "--temperature", "0", "--json"])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let ours = try #require(try CLI.json(generated.stdout) as? [String: Any])
+        let script = dir.file("generate.py")
+        try Self.generateScript.write(toFile: script, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, dir.file("model/best"), "let a = 3", "12"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let theirs = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(ours["prompt_ids"] as? [Int] == theirs["prompt_ids"] as? [Int])
+        // Greedy decoding stops at <|endoftext|> here and runs on in transformers: compare the common prefix.
+        let a = ours["generated_ids"] as? [Int] ?? [], b = theirs["generated_ids"] as? [Int] ?? []
+        #expect(!a.isEmpty && Array(b.prefix(a.count)) == a)
+    }
+
+    @Test func trainWithoutADatasetFailsClearly() throws {
+        let dir = TempDir()
+        let result = try CLI.run(["train", "--data", dir.file("missing"), "--store", dir.file("s.db"), "--set", "model.preset=tiny"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("dataset directory \(dir.file("missing")) does not exist"))
+        let runs = try CLI.run(["sql", "SELECT status FROM runs", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(runs.stdout.contains("failed"))
+    }
+}
