@@ -95,14 +95,21 @@ final class RecordBuilder {
             let stats = try diff.collectStats(includeText: options.includePatch,
                                               maxBytesPerFile: options.maxPatchBytesPerFile,
                                               maxBytesTotal: options.maxPatchBytesPerCommit)
+            var budget = options.maxPatchBytesPerCommit - stats.reduce(0) { $0 + $1.text.count }
             return (0..<diff.count).map { index in
-                var change = FileChange(diff.delta(at: index))  // binary flags are known now
-                let file = stats[index]
-                change.insertions = file.insertions
-                change.deletions = file.deletions
-                change.hunks = file.hunks
-                change.diffText = change.isBinary ? "" : TextDecoding.lossy(file.text)
-                change.truncated = file.truncated && !change.isBinary
+                let delta = diff.delta(at: index)  // binary flags are known now
+                var change = FileChange(delta)
+                if delta.status == GIT_DELTA_TYPECHANGE && delta.bothSidesAreBlobs {
+                    // libgit2 does not diff content across a type change; git does.
+                    change = typeChange(delta, budget: &budget, errors: &errors)
+                } else {
+                    let file = stats[index]
+                    change.insertions = file.insertions
+                    change.deletions = file.deletions
+                    change.hunks = file.hunks
+                    change.diffText = change.isBinary ? "" : TextDecoding.lossy(file.text)
+                    change.truncated = file.truncated && !change.isBinary
+                }
                 return change
             }
         } catch {
@@ -110,10 +117,42 @@ final class RecordBuilder {
         }
     }
 
+    /// A type change diffed blob against blob, as `git diff` does.
+    private func typeChange(_ delta: Delta, budget: inout Int, errors: inout [String]) -> FileChange {
+        var change = FileChange(delta)
+        do {
+            guard let patch = try repository.patch(from: delta.oldID, delta.oldPath, to: delta.newID, delta.newPath) else {
+                change.insertions = 0; change.deletions = 0
+                return change
+            }
+            let stats = try patch.lineStats()
+            change.insertions = stats.insertions
+            change.deletions = stats.deletions
+            change.hunks = patch.hunkCount
+            change.isBinary = patch.delta.isBinary
+            if options.includePatch, !change.isBinary {
+                let text = try patch.hunkText()
+                let cap = max(0, min(options.maxPatchBytesPerFile, budget))
+                let kept = text.count <= cap ? text[...] : Self.cutAtLineEnd(text, cap)
+                change.truncated = kept.count < text.count
+                budget -= kept.count
+                change.diffText = TextDecoding.lossy(kept)
+            }
+        } catch {
+            change.insertions = nil; change.deletions = nil
+            change.error = "\(error)"
+            errors.append("\(change.path): \(error)")
+        }
+        return change
+    }
+
     private func fileChangesOneByOne(of diff: Diff, errors: inout [String]) -> [FileChange] {
         var budget = options.maxPatchBytesPerCommit
         return (0..<diff.count).map { index in
             let delta = diff.delta(at: index)
+            if delta.status == GIT_DELTA_TYPECHANGE && delta.bothSidesAreBlobs {
+                return typeChange(delta, budget: &budget, errors: &errors)
+            }
             var change = FileChange(delta)
             do {
                 guard let patch = try diff.patch(at: index) else {

@@ -43,6 +43,25 @@ import Testing
         #expect(try Self.scrapedNumstat(fixture.path) == git)
     }
 
+    /// A symlink that becomes a file and a file that becomes a symlink: git diffs their
+    /// contents as one entry each.
+    @Test func typeChangesMatchGitLog() throws {
+        let dir = try TemporaryDirectory()
+        try shell("""
+            git init -q -b main .
+            printf 'a\\nb\\nc\\n' > target.txt; ln -s target.txt link; printf 'x\\ny\\n' > plain
+            git add -A; git commit -q -m one
+            rm link plain; printf '1\\n2\\n3\\n4\\n' > link; ln -s target.txt plain
+            git add -A; git commit -q -m two
+            """, in: dir.path)
+        let git = try Self.gitNumstat(dir.path)
+        #expect(try Self.scrapedNumstat(dir.path) == git)
+        let two = try Scraper(repository: dir.path).records()[1]
+        #expect(two.diffStats.map(\.changeType) == ["TYPE_CHANGE", "TYPE_CHANGE"])
+        #expect(two.diffStats[0].path == "link" && two.diffStats[0].insertions == 4 && two.diffStats[0].deletions == 1)
+        #expect(two.diffStats[0].diffText.hasPrefix("@@ -1 +1,4 @@\n-target.txt\n"))
+    }
+
     /// This project's own history (the repository holding this file).
     @Test(.tags(.slow)) func ownHistoryMatchesGitLog() throws {
         var root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()

@@ -50,10 +50,17 @@ struct Delta {
     var newID: ObjectID
     var isBinary: Bool
     var similarity: UInt16
+    /// Both sides are blobs (files, executables or symlinks; not submodules).
+    var bothSidesAreBlobs: Bool
 
     init(_ delta: git_diff_delta) {
         status = delta.status
         similarity = delta.similarity
+        func isBlob(_ mode: UInt16) -> Bool {
+            let mode = UInt32(mode)
+            return mode == GIT_FILEMODE_BLOB.rawValue || mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue || mode == GIT_FILEMODE_LINK.rawValue
+        }
+        bothSidesAreBlobs = isBlob(delta.old_file.mode) && isBlob(delta.new_file.mode)
         oldPath = delta.old_file.path.map { String(cString: $0) } ?? ""
         newPath = delta.new_file.path.map { String(cString: $0) } ?? ""
         oldID = ObjectID(delta.old_file.id)

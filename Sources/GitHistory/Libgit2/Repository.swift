@@ -112,4 +112,16 @@ final class Repository {
         try check(status, "git_merge_base(\(a), \(b))")
         return ObjectID(out)
     }
+
+    /// The text diff of two blobs whatever their modes (a file that became a symlink, say),
+    /// with git's default 3 lines of context.
+    func patch(from old: ObjectID, _ oldPath: String, to new: ObjectID, _ newPath: String) throws(GitError) -> Patch? {
+        let oldBlob = try blob(old), newBlob = try blob(new)
+        var options = git_diff_options()
+        git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+        var out: OpaquePointer?
+        try check(git_patch_from_blobs(&out, oldBlob.handle, oldPath, newBlob.handle, newPath, &options),
+                  "git_patch_from_blobs(\(old), \(new))")
+        return out.map(Patch.init)
+    }
 }
