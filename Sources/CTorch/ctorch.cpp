@@ -312,13 +312,6 @@ int32_t ct_cuda_device_count(void) {
     try { return (int32_t)torch::cuda::device_count(); } catch (...) { return 0; }
 }
 
-int64_t ct_cuda_total_memory(int32_t index) {
-    // libtorch's C++ API has no device-properties call without the CUDA headers; the
-    // caller reads total memory from nvidia-smi instead. Kept for the ABI: 0 = unknown.
-    (void)index;
-    return 0;
-}
-
 ct_status ct_manual_seed(uint64_t seed) {
     return guarded("ct_manual_seed", [&] { torch::manual_seed(seed); });
 }

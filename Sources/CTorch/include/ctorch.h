@@ -38,8 +38,6 @@ int32_t ct_get_num_threads(void);
 /// 1 when this libtorch build has CUDA and a device is visible, else 0.
 int32_t ct_cuda_is_available(void);
 int32_t ct_cuda_device_count(void);
-/// Total memory of CUDA device `index` in bytes (0 when there is none).
-int64_t ct_cuda_total_memory(int32_t index);
 /// Seeds every libtorch generator (CPU and, when present, CUDA).
 ct_status ct_manual_seed(uint64_t seed);
 
