@@ -56,7 +56,7 @@ public final class Scraper {
     }
 
     /// Writes `commits.jsonl` and `files.jsonl` into `directory` (created if needed). Each
-    /// file is written under a `.partial` name and renamed when complete, so a failed
+    /// file is written under a `.partial-PID` name and renamed when complete, so a failed
     /// scrape leaves no half-written file behind. `progress` is called on this thread.
     public func write(to directory: URL, progress: ((Int, Int) -> Void)? = nil) throws(GitHistoryError) -> ScrapeSummary {
         let started = Date()
@@ -150,7 +150,7 @@ final class JSONLinesFile {
     private init(handle: FileHandle) { self.handle = handle }
 
     static func write(_ url: URL, _ body: (JSONLinesFile) throws(GitHistoryError) -> Void) throws(GitHistoryError) {
-        let partial = url.appendingPathExtension("partial")
+        let partial = url.appendingPathExtension("partial-\(getpid())")
         guard FileManager.default.createFile(atPath: partial.path, contents: nil),
               let handle = try? FileHandle(forWritingTo: partial) else {
             throw .output("cannot write \(partial.path); check that the folder is writable")
@@ -160,8 +160,10 @@ final class JSONLinesFile {
             try body(file)
             try file.flush()
             try handle.close()
-            _ = try? FileManager.default.removeItem(at: url)
-            try FileManager.default.moveItem(at: partial, to: url)
+            // rename(2) replaces an older file atomically: readers see the old or the new one.
+            guard rename(partial.path, url.path) == 0 else {
+                throw GitHistoryError.output("cannot rename \(partial.path) to \(url.path): \(String(cString: strerror(errno)))")
+            }
         } catch {
             try? handle.close()
             try? FileManager.default.removeItem(at: partial)

@@ -125,6 +125,6 @@ import Testing
         let first = try #require(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         #expect(first["type"] as? String == "commit")
         #expect(first["error"] is NSNull)
-        #expect(!FileManager.default.fileExists(atPath: out.url.appendingPathComponent("commits.jsonl.partial").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["commits.jsonl", "files.jsonl"])
     }
 }
