@@ -8,7 +8,7 @@ enum Libgit2 {
         let count = git_libgit2_init()
         precondition(count > 0, "git_libgit2_init failed")
         _ = cgit2_set_strict_hash_verification(0)
-        _ = cgit2_set_cache_max_size(512 << 20)
+        _ = cgit2_set_cache_max_size(128 << 20)
         _ = cgit2_set_cache_object_limit(GIT_OBJECT_BLOB, 256 << 10)
     }()
 }
