@@ -97,7 +97,9 @@ struct BenchTokenizerCommand: ParsableCommand {
             if chunk.isEmpty { break }
             data.append(chunk)
         }
-        process.terminate()
+        // git may run with SIGTERM blocked (inherited mask): close the pipe and kill it outright.
+        try? pipe.fileHandleForReading.close()
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         guard !data.isEmpty else { throw CLIError("`git log -p` in \(repo!) gave no text; pass a repository with history.") }
         // Cut at a line end so the corpus is whole lines of text.
