@@ -4,8 +4,9 @@
 ///
 /// does (Hugging Face's `ByteLevel` pre-tokenizer with `use_regex`), without a regex engine.
 /// `\s` is Unicode White_Space; `\p{L}` and `\p{N}` are the general categories, read from
-/// the standard library's Unicode tables. A byte that is not part of valid UTF-8 counts as a
-/// character of its own outside all three classes (as U+FFFD would), so raw bytes split too.
+/// the standard library's Unicode tables as of Unicode 16.0 (`unicodeVersion`). A byte that
+/// is not part of valid UTF-8 counts as a character of its own outside all three classes
+/// (as U+FFFD would), so raw bytes split too.
 enum PreTokenizer {
     // Character classes, as raw values so the hot loop compares bytes.
     static let letter: UInt8 = 0, number: UInt8 = 1, space: UInt8 = 2, other: UInt8 = 3
@@ -20,8 +21,17 @@ enum PreTokenizer {
         return UnsafePointer(table)
     }()
 
+    /// The Unicode version of Hugging Face's regex engine (Oniguruma in `tokenizers` 0.2x):
+    /// characters assigned later are unassigned there (neither letter, number nor space),
+    /// so they are here too, whatever the standard library's newer tables say.
+    static let unicodeVersion = (major: 16, minor: 0)
+
     static func classify(_ scalar: Unicode.Scalar) -> UInt8 {
         let properties = scalar.properties
+        if let age = properties.age,
+           (age.major, age.minor) > (unicodeVersion.major, unicodeVersion.minor) {
+            return other
+        }
         if properties.isWhitespace { return space }
         switch properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:

@@ -27,10 +27,13 @@ import Testing
     from transformers import GPT2TokenizerFast
     fast = GPT2TokenizerFast.from_pretrained(job["dir"])
     fast_ids = [fast(t)["input_ids"] for t in job["texts"]]
-    json.dump({"ids": ids, "decoded": decoded, "fast_ids": fast_ids, "eos": fast.eos_token_id}, open(sys.argv[2], "w"))
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    pieces = [[p for p, _ in byte_level.pre_tokenize_str(t)] for t in job.get("pretokenize", [])]
+    json.dump({"ids": ids, "decoded": decoded, "fast_ids": fast_ids, "eos": fast.eos_token_id, "pieces": pieces},
+              open(sys.argv[2], "w"))
     """#
 
-    struct Answer: Decodable { var ids: [[Int]]; var decoded: [String]; var fast_ids: [[Int]]; var eos: Int? }
+    struct Answer: Decodable { var ids: [[Int]]; var decoded: [String]; var fast_ids: [[Int]]; var eos: Int?; var pieces: [[String]] }
 
     /// Texts that stress the pre-tokenizer: the fixture corpus and random mixes of scripts,
     /// digits, marks, emoji, symbols and every kind of whitespace.
@@ -50,6 +53,39 @@ import Testing
         }
         return fixtureCorpus + random + ["<|endoftext|>", "a<|endoftext|>b<|commit|>c<|endoftext|", ""]
     }()
+
+    /// Every code point from U+0080 to U+323FF and U+E0000 to U+E01FF (surrogates excepted), each followed by a
+    /// letter, digit, space or symbol, so any class that differs from Hugging Face's moves a split.
+    static let unicodeSweep: [String] = {
+        let fillers: [String] = ["a", "1", " ", "x", "  ", "\n", "-", "Z9"]
+        var texts: [String] = []
+        var current = ""
+        var count = 0
+        for value in Array(UInt32(0x80)..<0x32400) + Array(0xE0000..<0xE0200) {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            current.unicodeScalars.append(scalar)
+            current += fillers[Int(value) % fillers.count]
+            count += 1
+            if count == 4000 { texts.append(current); current = ""; count = 0 }
+        }
+        texts.append(current)
+        return texts
+    }()
+
+    @Test func preTokenizationMatchesOnEveryCodePoint() throws {
+        let texts = Self.texts + Self.unicodeSweep
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try BPETrainer(vocabularySize: 300).train(fixtureCorpus).save(directory: directory)
+        let answer = try runPython(["mode": "encode", "dir": directory, "texts": [String](), "pretokenize": texts])
+        for (index, text) in texts.enumerated() {
+            let ours = PreTokenizer.split(Array(text.utf8)).map { ByteLevel.encode($0) }
+            if ours != answer.pieces[index] {
+                let k = zip(ours, answer.pieces[index]).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(ours.count, answer.pieces[index].count)
+                Issue.record("text \(index): piece \(k) is \(ours.dropFirst(k).prefix(3)) here, \(answer.pieces[index].dropFirst(k).prefix(3)) in Hugging Face")
+            }
+        }
+    }
 
     func runPython(_ job: [String: Any]) throws -> Answer {
         guard let python = ProcessInfo.processInfo.environment["BLOCKLAB_TOKENIZERS_PYTHON"], !python.isEmpty else {
