@@ -73,12 +73,16 @@ final class RecordBuilder {
             // empty tree, as git does for its grafted roots.
             let firstParent = parents.first.flatMap { graph.indexOf[$0] == nil && repository.isShallow ? nil : $0 }
             let oldTree = try firstParent.map { try repository.commit($0).tree() }
-            let diff = try Diff(repository: repository, old: oldTree, new: newTree)
+            let paths = try repository.changedPaths(from: oldTree, to: newTree)
+            guard !paths.isEmpty else { throw NoChanges() }
+            let diff = try Diff(repository: repository, old: oldTree, new: newTree, paths: paths)
             if options.detectRenames {
                 do { try diff.findRenames(limit: options.renameLimit) }
                 catch { errors.append("\(error)") }  // a blob is missing; keep the plain diff
             }
             record.diffStats = fileChanges(of: diff, errors: &errors)
+        } catch is NoChanges {
+            // An empty commit (or one that only restores its parent's tree).
         } catch {
             errors.append("\(error)")
         }
@@ -190,6 +194,9 @@ final class RecordBuilder {
         return bytes[...newline]
     }
 }
+
+/// The commit's tree equals its first parent's: nothing to diff.
+private struct NoChanges: Error {}
 
 extension FileChange {
     init(_ delta: Delta) {

@@ -1,18 +1,34 @@
 import CGit2
+import Glibc
 
 /// Owns a `git_diff` between two trees.
 final class Diff {
     let handle: OpaquePointer
 
     /// Diffs `old` (nil: the empty tree) against `new`. Type changes stay one delta, as in
-    /// `git diff --numstat`.
-    init(repository: Repository, old: Tree?, new: Tree) throws(GitError) {
+    /// `git diff --numstat`. `paths`, when given, limits the diff to exactly those paths
+    /// (not patterns): libgit2 then skips the subtrees that hold none of them, instead of
+    /// walking every file of both trees.
+    init(repository: Repository, old: Tree?, new: Tree, paths: [String]? = nil) throws(GitError) {
         var options = git_diff_options()
         git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
         options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
         var out: OpaquePointer?
-        try check(git_diff_tree_to_tree(&out, repository.handle, old?.handle, new.handle, &options),
-                  "git_diff_tree_to_tree")
+        guard let paths else {
+            try check(git_diff_tree_to_tree(&out, repository.handle, old?.handle, new.handle, &options),
+                      "git_diff_tree_to_tree")
+            handle = out!
+            return
+        }
+        precondition(!paths.isEmpty, "an empty path list would mean every path")
+        options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+        var strings: [UnsafeMutablePointer<CChar>?] = paths.map { strdup($0) }
+        defer { strings.forEach { free($0) } }
+        let status = strings.withUnsafeMutableBufferPointer { buffer in
+            options.pathspec = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+            return git_diff_tree_to_tree(&out, repository.handle, old?.handle, new.handle, &options)
+        }
+        try check(status, "git_diff_tree_to_tree")
         handle = out!
     }
 
