@@ -50,10 +50,10 @@ struct ShowCommand: ParsableCommand {
         if peaks.samples > 0 {
             print("\nhardware peaks (\(peaks.samples) samples)")
             var parts = [String]()
-            if let cpu = peaks.cpuPercent { parts.append("cpu \(Display.number(cpu)!)%") }
-            if let ram = peaks.ramPercent { parts.append("ram \(Display.number(ram)!)%") }
+            if let cpu = peaks.cpuPercent { parts.append(String(format: "cpu %.1f%%", cpu)) }
+            if let ram = peaks.ramPercent { parts.append(String(format: "ram %.1f%%", ram)) }
             if let rss = peaks.processRSSBytes { parts.append("rss \(Display.bytes(rss)!)") }
-            if let temp = peaks.cpuTemperatureC { parts.append("cpu temp \(Display.number(temp)!) C") }
+            if let temp = peaks.cpuTemperatureC { parts.append(String(format: "cpu temp %.1f C", temp)) }
             if let gpu = peaks.gpuMemoryUsedBytes { parts.append("gpu mem \(Display.bytes(gpu)!)") }
             print("  " + parts.joined(separator: "  "))
         }

@@ -55,7 +55,7 @@ import Testing
         // No flush call: the background writer commits within its interval.
         let reader = try ExperimentStore.open(at: dir.file("s.db"), mode: .readOnly)
         var seen = 0
-        for _ in 0..<100 where seen < 1000 {
+        for _ in 0..<600 where seen < 1000 {
             Thread.sleep(forTimeInterval: 0.1)
             seen = try reader.metricHistory(runID: run.id, key: "loss").count
         }

@@ -81,7 +81,7 @@ import Testing
         input.write(Data(metricLines(0..<5000).utf8))
         // Wait until the writer has committed all of them.
         var flushed = 0
-        for _ in 0..<300 where flushed < 10_000 {
+        for _ in 0..<1200 where flushed < 10_000 {
             Thread.sleep(forTimeInterval: 0.1)
             flushed = try count(store, "SELECT COUNT(*) FROM metrics")
         }
@@ -112,7 +112,7 @@ import Testing
         let input = (process.standardInput as! Pipe).fileHandleForWriting
         input.write(Data(metricLines(0..<2000).utf8))
         var seen = 0
-        for _ in 0..<300 where seen < 4000 {
+        for _ in 0..<1200 where seen < 4000 {
             Thread.sleep(forTimeInterval: 0.1)
             seen = try count(store, "SELECT COUNT(*) FROM metrics")
         }
