@@ -67,28 +67,18 @@ final class Repository {
     /// The commit a reference finally points at (through symbolic refs and annotated tags);
     /// nil when it points at a tree or a blob.
     func peeledCommit(ofReference name: String) throws(GitError) -> ObjectID? {
-        var ref: OpaquePointer?
-        try check(git_reference_lookup(&ref, handle, name), "git_reference_lookup(\(name))")
-        defer { git_reference_free(ref) }
-        var object: OpaquePointer?
-        let status = git_reference_peel(&object, ref, GIT_OBJECT_COMMIT)
-        if status == GIT_EPEEL.rawValue || status == GIT_EINVALIDSPEC.rawValue { return nil }
-        try check(status, "git_reference_peel(\(name))")
-        defer { git_object_free(object) }
-        return ObjectID(git_object_id(object)!)
+        var out: OpaquePointer?
+        try check(git_reference_lookup(&out, handle, name), "git_reference_lookup(\(name))")
+        return try Reference(out!).peeledCommit(mustBeCommit: false)
     }
 
     /// The commit HEAD points at; nil when HEAD is unborn.
     func headCommit() throws(GitError) -> ObjectID? {
-        var ref: OpaquePointer?
-        let status = git_repository_head(&ref, handle)
+        var out: OpaquePointer?
+        let status = git_repository_head(&out, handle)
         if status == GIT_EUNBORNBRANCH.rawValue || status == GIT_ENOTFOUND.rawValue { return nil }
         try check(status, "git_repository_head")
-        defer { git_reference_free(ref) }
-        var object: OpaquePointer?
-        try check(git_reference_peel(&object, ref, GIT_OBJECT_COMMIT), "git_reference_peel(HEAD)")
-        defer { git_object_free(object) }
-        return ObjectID(git_object_id(object)!)
+        return try Reference(out!).peeledCommit(mustBeCommit: true)
     }
 
     /// The commit an abbreviated or full hex id names; nil when it names no commit or is ambiguous.
@@ -96,13 +86,12 @@ final class Repository {
         var oid = git_oid()
         let count = hex.utf8.count
         guard count >= 4, count <= 40, git_oid_fromstrn(&oid, String(hex), count) == 0 else { return nil }
-        var object: OpaquePointer?
-        guard git_object_lookup_prefix(&object, handle, &oid, count, GIT_OBJECT_COMMIT) == 0 else {
+        var out: OpaquePointer?
+        guard git_object_lookup_prefix(&out, handle, &oid, count, GIT_OBJECT_COMMIT) == 0 else {
             git_error_clear()
             return nil
         }
-        defer { git_object_free(object) }
-        return ObjectID(git_object_id(object)!)
+        return GitObject(out!).id
     }
 
     func mergeBase(_ a: ObjectID, _ b: ObjectID) throws(GitError) -> ObjectID? {
@@ -124,4 +113,30 @@ final class Repository {
                   "git_patch_from_blobs(\(old), \(new))")
         return out.map(Patch.init)
     }
+}
+
+/// Owns a `git_reference`.
+final class Reference {
+    let handle: OpaquePointer
+    init(_ handle: OpaquePointer) { self.handle = handle }
+    deinit { git_reference_free(handle) }
+
+    /// The commit behind the reference; nil when it leads to a tree or blob, unless
+    /// `mustBeCommit`, which makes that an error.
+    func peeledCommit(mustBeCommit: Bool) throws(GitError) -> ObjectID? {
+        var out: OpaquePointer?
+        let status = git_reference_peel(&out, handle, GIT_OBJECT_COMMIT)
+        if !mustBeCommit, status == GIT_EPEEL.rawValue || status == GIT_EINVALIDSPEC.rawValue { return nil }
+        try check(status, "git_reference_peel(\(String(cString: git_reference_name(handle))))")
+        return GitObject(out!).id
+    }
+}
+
+/// Owns a `git_object` of any type.
+final class GitObject {
+    let handle: OpaquePointer
+    init(_ handle: OpaquePointer) { self.handle = handle }
+    deinit { git_object_free(handle) }
+
+    var id: ObjectID { ObjectID(git_object_id(handle)!) }
 }
