@@ -103,7 +103,7 @@ final class RecordBuilder {
             return (0..<diff.count).map { index in
                 let delta = diff.delta(at: index)  // binary flags are known now
                 var change = FileChange(delta)
-                if delta.status == GIT_DELTA_TYPECHANGE && delta.bothSidesAreBlobs {
+                if delta.status == GIT_DELTA_TYPECHANGE {
                     // libgit2 does not diff content across a type change; git does.
                     change = typeChange(delta, budget: &budget, errors: &errors)
                 } else {
@@ -121,11 +121,11 @@ final class RecordBuilder {
         }
     }
 
-    /// A type change diffed blob against blob, as `git diff` does.
+    /// A type change diffed content against content, as `git diff` does.
     private func typeChange(_ delta: Delta, budget: inout Int, errors: inout [String]) -> FileChange {
         var change = FileChange(delta)
         do {
-            guard let patch = try repository.patch(from: delta.oldID, delta.oldPath, to: delta.newID, delta.newPath) else {
+            guard let patch = try repository.typeChangePatch(delta) else {
                 change.insertions = 0; change.deletions = 0
                 return change
             }
@@ -154,7 +154,7 @@ final class RecordBuilder {
         var budget = options.maxPatchBytesPerCommit
         return (0..<diff.count).map { index in
             let delta = diff.delta(at: index)
-            if delta.status == GIT_DELTA_TYPECHANGE && delta.bothSidesAreBlobs {
+            if delta.status == GIT_DELTA_TYPECHANGE {
                 return typeChange(delta, budget: &budget, errors: &errors)
             }
             var change = FileChange(delta)

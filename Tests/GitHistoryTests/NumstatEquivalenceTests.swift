@@ -43,8 +43,9 @@ import Testing
         #expect(try Self.scrapedNumstat(fixture.path) == git)
     }
 
-    /// A symlink that becomes a file and a file that becomes a symlink: git diffs their
-    /// contents as one entry each.
+    /// A symlink that becomes a file, a file that becomes a symlink, a submodule that
+    /// moves and one that becomes a file: git diffs their contents as one entry each (a
+    /// submodule reads as "Subproject commit <hash>").
     @Test func typeChangesMatchGitLog() throws {
         let dir = try TemporaryDirectory()
         try shell("""
@@ -53,6 +54,11 @@ import Testing
             git add -A; git commit -q -m one
             rm link plain; printf '1\\n2\\n3\\n4\\n' > link; ln -s target.txt plain
             git add -A; git commit -q -m two
+            git update-index --add --cacheinfo 160000,1111111111111111111111111111111111111111,sub
+            git commit -q -m "add a submodule"
+            git update-index --cacheinfo 160000,2222222222222222222222222222222222222222,sub
+            git commit -q -m "move the submodule"
+            git rm -q --cached sub; printf 'now a file\\n' > sub; git add sub; git commit -q -m "submodule to file"
             """, in: dir.path)
         let git = try Self.gitNumstat(dir.path)
         #expect(try Self.scrapedNumstat(dir.path) == git)
@@ -60,6 +66,9 @@ import Testing
         #expect(two.diffStats.map(\.changeType) == ["TYPE_CHANGE", "TYPE_CHANGE"])
         #expect(two.diffStats[0].path == "link" && two.diffStats[0].insertions == 4 && two.diffStats[0].deletions == 1)
         #expect(two.diffStats[0].diffText.hasPrefix("@@ -1 +1,4 @@\n-target.txt\n"))
+        let last = try Scraper(repository: dir.path).records()[4]
+        #expect(last.diffStats.map(\.changeType) == ["TYPE_CHANGE"] && last.insertions == 1 && last.deletions == 1)
+        #expect(last.diffStats[0].diffText == "@@ -1 +1 @@\n-Subproject commit 2222222222222222222222222222222222222222\n+now a file\n")
     }
 
     /// This project's own history (the repository holding this file).

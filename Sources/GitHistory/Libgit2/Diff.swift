@@ -66,17 +66,14 @@ struct Delta {
     var newID: ObjectID
     var isBinary: Bool
     var similarity: UInt16
-    /// Both sides are blobs (files, executables or symlinks; not submodules).
-    var bothSidesAreBlobs: Bool
+    var oldMode: UInt32
+    var newMode: UInt32
 
     init(_ delta: git_diff_delta) {
         status = delta.status
         similarity = delta.similarity
-        func isBlob(_ mode: UInt16) -> Bool {
-            let mode = UInt32(mode)
-            return mode == GIT_FILEMODE_BLOB.rawValue || mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue || mode == GIT_FILEMODE_LINK.rawValue
-        }
-        bothSidesAreBlobs = isBlob(delta.old_file.mode) && isBlob(delta.new_file.mode)
+        oldMode = UInt32(delta.old_file.mode)
+        newMode = UInt32(delta.new_file.mode)
         oldPath = delta.old_file.path.map { String(cString: $0) } ?? ""
         newPath = delta.new_file.path.map { String(cString: $0) } ?? ""
         oldID = ObjectID(delta.old_file.id)

@@ -102,15 +102,19 @@ final class Repository {
         return ObjectID(out)
     }
 
-    /// The text diff of two blobs whatever their modes (a file that became a symlink, say),
-    /// with git's default 3 lines of context.
-    func patch(from old: ObjectID, _ oldPath: String, to new: ObjectID, _ newPath: String) throws(GitError) -> Patch? {
-        let oldBlob = try blob(old), newBlob = try blob(new)
+    /// The text diff across a type change (file, symlink or submodule on either side), as
+    /// git makes it: a submodule reads as the line "Subproject commit <hash>".
+    func typeChangePatch(_ delta: Delta) throws(GitError) -> Patch? {
+        func content(_ id: ObjectID, _ mode: UInt32) throws(GitError) -> [UInt8] {
+            if mode == GIT_FILEMODE_COMMIT.rawValue { return Array("Subproject commit \(id.hex)\n".utf8) }
+            return try blob(id).withBytes { Array($0) }
+        }
+        let old = try content(delta.oldID, delta.oldMode), new = try content(delta.newID, delta.newMode)
         var options = git_diff_options()
         git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
         var out: OpaquePointer?
-        try check(git_patch_from_blobs(&out, oldBlob.handle, oldPath, newBlob.handle, newPath, &options),
-                  "git_patch_from_blobs(\(old), \(new))")
+        try check(git_patch_from_buffers(&out, old, old.count, delta.oldPath, new, new.count, delta.newPath, &options),
+                  "git_patch_from_buffers(\(delta.oldID), \(delta.newID))")
         return out.map(Patch.init)
     }
 }
