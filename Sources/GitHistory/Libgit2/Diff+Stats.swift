@@ -15,50 +15,55 @@ extension Diff {
     /// whole lines only, at most `maxBytesPerFile` a file and `maxBytesTotal` in all;
     /// a file that hit a cap is `truncated`. Throws when a blob cannot be read.
     func collectStats(includeText: Bool, maxBytesPerFile: Int, maxBytesTotal: Int) throws(GitError) -> [FileStats] {
-        let collector = StatsCollector(includeText: includeText, maxBytesPerFile: maxBytesPerFile, budget: maxBytesTotal)
-        let payload = Unmanaged.passUnretained(collector).toOpaque()
-        let status = withExtendedLifetime(collector) {
-            git_diff_foreach(handle, { _, _, payload in
-                StatsCollector.from(payload).startFile()
-                return 0
-            }, nil, { _, hunk, payload in
-                let collector = StatsCollector.from(payload)
-                collector.files[collector.files.count - 1].hunks += 1
-                if collector.includeText, let hunk {
-                    withUnsafeBytes(of: hunk.pointee.header) { header in
-                        collector.append(prefix: nil, UnsafeRawBufferPointer(rebasing: header[..<min(hunk.pointee.header_len, header.count)]))
-                    }
+        // The callbacks run once per line: their state sits behind a plain pointer (no
+        // reference counting, no dynamic exclusivity checks on the hot path).
+        let state = UnsafeMutablePointer<StatsState>.allocate(capacity: 1)
+        state.initialize(to: StatsState(includeText: includeText, maxBytesPerFile: maxBytesPerFile, budget: maxBytesTotal))
+        defer { state.deinitialize(count: 1); state.deallocate() }
+        let status = git_diff_foreach(handle, { _, _, payload in
+            StatsState.at(payload).pointee.startFile()
+            return 0
+        }, nil, { _, hunk, payload in
+            let state = StatsState.at(payload)
+            state.pointee.current.hunks += 1
+            if state.pointee.includeText, let hunk {
+                withUnsafeBytes(of: hunk.pointee.header) { header in
+                    state.pointee.append(prefix: nil, UnsafeRawBufferPointer(rebasing: header[..<min(hunk.pointee.header_len, header.count)]))
                 }
-                return 0
-            }, { _, _, line, payload in
-                guard let line = line?.pointee else { return 0 }
-                let collector = StatsCollector.from(payload)
-                let origin = UInt8(bitPattern: line.origin)
-                switch origin {
-                case UInt8(ascii: "+"): collector.files[collector.files.count - 1].insertions += 1
-                case UInt8(ascii: "-"): collector.files[collector.files.count - 1].deletions += 1
-                default: break
-                }
-                if collector.includeText {
-                    let content = UnsafeRawBufferPointer(start: line.content, count: line.content_len)
-                    let isLine = origin == UInt8(ascii: "+") || origin == UInt8(ascii: "-") || origin == UInt8(ascii: " ")
-                    collector.append(prefix: isLine ? origin : nil, content)  // "\ No newline" markers carry their own text
-                }
-                return 0
-            }, payload)
-        }
+            }
+            return 0
+        }, { _, _, line, payload in
+            guard let line else { return 0 }
+            let state = StatsState.at(payload)
+            let origin = UInt8(bitPattern: line.pointee.origin)
+            if origin == UInt8(ascii: "+") {
+                state.pointee.current.insertions += 1
+            } else if origin == UInt8(ascii: "-") {
+                state.pointee.current.deletions += 1
+            }
+            if state.pointee.includeText {
+                let content = UnsafeRawBufferPointer(start: line.pointee.content, count: line.pointee.content_len)
+                let isLine = origin == UInt8(ascii: "+") || origin == UInt8(ascii: "-") || origin == UInt8(ascii: " ")
+                state.pointee.append(prefix: isLine ? origin : nil, content)  // "\ No newline" markers carry their own text
+            }
+            return 0
+        }, state)
         try check(status, "git_diff_foreach")
-        return collector.files
+        state.pointee.finishFile()
+        return state.pointee.files
     }
 }
 
 /// The mutable state of `collectStats`, reached from libgit2's C callbacks through the payload.
-private final class StatsCollector {
+private struct StatsState {
     var files: [FileStats] = []
+    /// The file being diffed; appended to `files` when the next one starts.
+    var current = FileStats()
+    var started = false
     let includeText: Bool
     let maxBytesPerFile: Int
     var budget: Int
-    private var stopped = false
+    var stopped = false
 
     init(includeText: Bool, maxBytesPerFile: Int, budget: Int) {
         self.includeText = includeText
@@ -66,27 +71,33 @@ private final class StatsCollector {
         self.budget = budget
     }
 
-    static func from(_ payload: UnsafeMutableRawPointer?) -> StatsCollector {
-        Unmanaged<StatsCollector>.fromOpaque(payload!).takeUnretainedValue()
+    static func at(_ payload: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<StatsState> {
+        payload!.assumingMemoryBound(to: StatsState.self)
     }
 
-    func startFile() {
-        files.append(FileStats())
+    mutating func startFile() {
+        finishFile()
+        started = true
         stopped = false
     }
 
+    mutating func finishFile() {
+        if started { files.append(current) }
+        current = FileStats()
+        started = false
+    }
+
     /// Appends one whole line, or stops this file's text for good when it would not fit.
-    func append(prefix: UInt8?, _ bytes: UnsafeRawBufferPointer) {
+    mutating func append(prefix: UInt8?, _ bytes: UnsafeRawBufferPointer) {
         guard !stopped else { return }
         let size = bytes.count + (prefix == nil ? 0 : 1)
-        let last = files.count - 1
-        guard files[last].text.count + size <= maxBytesPerFile, size <= budget else {
+        guard current.text.count + size <= maxBytesPerFile, size <= budget else {
             stopped = true
-            files[last].truncated = true
+            current.truncated = true
             return
         }
-        if let prefix { files[last].text.append(prefix) }
-        files[last].text.append(contentsOf: bytes)
+        if let prefix { current.text.append(prefix) }
+        current.text.append(contentsOf: bytes)
         budget -= size
     }
 }
