@@ -75,12 +75,27 @@ final class RecordBuilder {
             let oldTree = try firstParent.map { try repository.commit($0).tree() }
             let paths = try repository.changedPaths(from: oldTree, to: newTree)
             guard !paths.isEmpty else { throw NoChanges() }
+            var budget = options.maxPatchBytesPerCommit
             let diff = try Diff(repository: repository, old: oldTree, new: newTree, paths: paths)
-            if options.detectRenames {
-                do { try diff.findRenames(limit: options.renameLimit) }
-                catch { errors.append("\(error)") }  // a blob is missing; keep the plain diff
+            let typeChanged = Set((0..<diff.count).map { diff.delta(at: $0) }.filter { $0.status == GIT_DELTA_TYPECHANGE }.map(\.newPath))
+            if !options.detectRenames {
+                record.diffStats = fileChanges(of: diff, budget: &budget, errors: &errors)
+            } else if typeChanged.isEmpty {
+                findRenames(in: diff, errors: &errors)
+                record.diffStats = fileChanges(of: diff, budget: &budget, errors: &errors)
+            } else {
+                // git never pairs a path whose type changed with another file; libgit2 would.
+                // So renames are found among the other paths only.
+                let others = paths.filter { !typeChanged.contains($0) }
+                var changes = fileChanges(of: try Diff(repository: repository, old: oldTree, new: newTree, paths: Array(typeChanged).sorted()),
+                                          budget: &budget, errors: &errors)
+                if !others.isEmpty {
+                    let rest = try Diff(repository: repository, old: oldTree, new: newTree, paths: others)
+                    findRenames(in: rest, errors: &errors)
+                    changes += fileChanges(of: rest, budget: &budget, errors: &errors)
+                }
+                record.diffStats = changes.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
             }
-            record.diffStats = fileChanges(of: diff, errors: &errors)
         } catch is NoChanges {
             // An empty commit (or one that only restores its parent's tree).
         } catch {
@@ -92,14 +107,19 @@ final class RecordBuilder {
         return record
     }
 
+    private func findRenames(in diff: Diff, errors: inout [String]) {
+        do { try diff.findRenames(limit: options.renameLimit) }
+        catch { errors.append("\(error)") }  // a blob is missing; keep the plain diff
+    }
+
     /// All files in one pass; when a blob is missing, file by file, so only the files
-    /// that cannot be read carry the error.
-    private func fileChanges(of diff: Diff, errors: inout [String]) -> [FileChange] {
+    /// that cannot be read carry the error. `budget`: patch bytes the commit may still use.
+    private func fileChanges(of diff: Diff, budget: inout Int, errors: inout [String]) -> [FileChange] {
         do {
             let stats = try diff.collectStats(includeText: options.includePatch,
                                               maxBytesPerFile: options.maxPatchBytesPerFile,
-                                              maxBytesTotal: options.maxPatchBytesPerCommit)
-            var budget = options.maxPatchBytesPerCommit - stats.reduce(0) { $0 + $1.text.count }
+                                              maxBytesTotal: max(0, budget))
+            budget -= stats.reduce(0) { $0 + $1.text.count }
             return (0..<diff.count).map { index in
                 let delta = diff.delta(at: index)  // binary flags are known now
                 var change = FileChange(delta)
@@ -117,7 +137,7 @@ final class RecordBuilder {
                 return change
             }
         } catch {
-            return fileChangesOneByOne(of: diff, errors: &errors)
+            return fileChangesOneByOne(of: diff, budget: &budget, errors: &errors)
         }
     }
 
@@ -150,9 +170,8 @@ final class RecordBuilder {
         return change
     }
 
-    private func fileChangesOneByOne(of diff: Diff, errors: inout [String]) -> [FileChange] {
-        var budget = options.maxPatchBytesPerCommit
-        return (0..<diff.count).map { index in
+    private func fileChangesOneByOne(of diff: Diff, budget: inout Int, errors: inout [String]) -> [FileChange] {
+        (0..<diff.count).map { index in
             let delta = diff.delta(at: index)
             if delta.status == GIT_DELTA_TYPECHANGE {
                 return typeChange(delta, budget: &budget, errors: &errors)
