@@ -42,12 +42,11 @@ public final class BPETokenizer: Sendable {
     /// Throws when a merge names a string the vocabulary lacks, or ids are not 0..<count.
     public init(vocabulary: [String: Int], merges mergeStrings: [(String, String)],
                 addedTokens: [AddedToken], ignoreMerges: Bool = false) throws {
-        var tokens = [String?](repeating: nil, count: vocabulary.count)
         var all = vocabulary
         for added in addedTokens where all[added.content] == nil {
             all[added.content] = added.id
         }
-        tokens = [String?](repeating: nil, count: all.count)
+        var tokens = [String?](repeating: nil, count: all.count)
         for (token, id) in all {
             guard id >= 0, id < all.count, tokens[id] == nil else {
                 throw TokenizerError("vocabulary ids must be 0..<\(all.count) with no repeats; '\(token)' has id \(id). Fix or regenerate the tokenizer files.")
