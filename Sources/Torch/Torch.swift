@@ -22,6 +22,10 @@ public enum Torch {
     public static var threads: Int { Int(ct_get_num_threads()) }
     public static var cudaIsAvailable: Bool { ct_cuda_is_available() != 0 }
     public static var cudaDeviceCount: Int { Int(ct_cuda_device_count()) }
+    /// CPU tensors from a cache of freed blocks (see ctorch.h); at most `limit` bytes cached.
+    public static func useCachingAllocator(limit: Int64 = 0) throws(TorchError) { try check(ct_use_caching_allocator(limit)) }
+    /// Returns the cached blocks to the system.
+    public static func releaseCachedMemory() { ct_release_cached_memory() }
     /// Seeds every libtorch generator (CPU and CUDA): initialisation and dropout.
     public static func manualSeed(_ seed: UInt64) throws(TorchError) { try check(ct_manual_seed(seed)) }
 }

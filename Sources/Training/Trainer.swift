@@ -43,8 +43,10 @@ public struct TrainOutcome: Sendable {
     public var error: String?
     /// Train loss of every optimizer step of this invocation, by global step.
     public var losses: [Int: Double]
-    /// Seconds of each optimizer step (the C call), by global step.
+    /// Seconds of each optimizer step (the C call), by global step: wall clock, and CPU
+    /// time of the whole process (all threads).
     public var stepSeconds: [Int: Double]
+    public var stepCPUSeconds: [Int: Double]
     /// Seconds spent in the store's logging calls during the loop.
     public var loggingSeconds: Double
     public var stepsCompleted: Int
@@ -153,6 +155,7 @@ struct Loop {
     var report: TrainingReport
     var losses: [Int: Double] = [:]
     var stepSeconds: [Int: Double] = [:]
+    var stepCPUSeconds: [Int: Double] = [:]
     var loggingSeconds = 0.0
     var status = RunStatus.finished
     var error: String?
@@ -191,6 +194,8 @@ struct Loop {
             throw TrainingError.badConfig("--device cuda: this libtorch build has no CUDA device; use --device cpu or auto")
         }
         try Torch.setThreads(ProcessInfo.processInfo.activeProcessorCount)
+        // Cache freed tensor blocks, up to a quarter of RAM (released when memory runs short).
+        try Torch.useCachingAllocator(limit: (HardwareMonitor.memory()?.total ?? 8 << 30) / 4)
 
         // 4. Model and optimizer: fresh from the seed, or from the checkpoint.
         try Torch.manualSeed(UInt64(t.seed))
@@ -311,10 +316,10 @@ struct Loop {
             let lr = schedule.rate(at: step)
             try Torch.manualSeed(UInt64(state.seed) &* 1_000_003 &+ UInt64(step))
             try model.setTraining(true)
-            let started = Date()
+            let started = Date(), startedCPU = processCPUSeconds()
             let result = try optimizer.step(tokens: batch.tokens, targets: batch.targets, microBatches: A, batch: B, time: T,
                                             learningRate: lr, maxGradNorm: t.maxGradNorm)
-            let seconds = Date().timeIntervalSince(started)
+            let seconds = Date().timeIntervalSince(started), cpuSeconds = processCPUSeconds() - startedCPU
             guard result.loss.isFinite, result.gradNorm.isFinite else {
                 throw TrainingError.nonFiniteLoss(step: step, loss: result.loss, gradNorm: result.gradNorm)
             }
@@ -334,6 +339,7 @@ struct Loop {
             loggingSeconds += Double(DispatchTime.now().uptimeNanoseconds - logStart) / 1e9
             losses[step] = result.loss
             stepSeconds[step] = seconds
+            stepCPUSeconds[step] = cpuSeconds
             epochLosses.append(result.loss)
             stepTimes.append(seconds)
             report.trainLossHistory.append(result.loss)
@@ -478,10 +484,17 @@ struct Loop {
                           finalTrainLoss: report.finalTrainLoss, device: device.rawValue)
         try run.finishPhase("train", status: status == .finished ? .finished : .failed, stats: stats, error: error)
         try run.finish(status: status, error: error)
-        return TrainOutcome(runID: run.id, status: status, error: error, losses: losses, stepSeconds: stepSeconds,
+        return TrainOutcome(runID: run.id, status: status, error: error, losses: losses, stepSeconds: stepSeconds, stepCPUSeconds: stepCPUSeconds,
                             loggingSeconds: loggingSeconds, stepsCompleted: state?.step ?? 0,
                             bestValLoss: report.bestValLoss, outputDirectory: out)
     }
+}
+
+/// CPU time of this process, all threads.
+func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 func formatDuration(_ seconds: Double) -> String {

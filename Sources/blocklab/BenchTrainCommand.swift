@@ -55,6 +55,7 @@ struct BenchTrainCommand: ParsableCommand {
             noStoreTokensPerS: tokensPerStep / noStore.median,
             peakRssMib: withStore.peakRSS / 1_048_576, pytorchPeakRssMib: peer.peakRSS / 1_048_576,
             medianStepS: withStore.median, pytorchMedianStepS: peer.median,
+            tokensPerCpuS: tokensPerStep / withStore.medianCPU, pytorchTokensPerCpuS: tokensPerStep / peer.medianCPU,
             loggingOverheadPct: 100 * withStore.loggingPerStep / withStore.median,
             storeVsNoStorePct: 100 * (withStore.median / noStore.median - 1),
             threads: threads, steps: steps, rounds: rounds)
@@ -67,6 +68,7 @@ struct BenchTrainCommand: ParsableCommand {
             let f = { (v: Double) in String(format: "%.1f", v) }
             OutputOptions.table(headers: ["measure", "BlockLab", "PyTorch", "ratio"], rows: [
                 ["tokens/s (median of \(steps * rounds) steps)", f(result.tokensPerS), f(result.pytorchTokensPerS), String(format: "%.2fx", result.tokensPerS / result.pytorchTokensPerS)],
+                ["tokens per CPU-second (median)", f(result.tokensPerCpuS), f(result.pytorchTokensPerCpuS), String(format: "%.2fx", result.tokensPerCpuS / result.pytorchTokensPerCpuS)],
                 ["median step (s)", String(format: "%.4f", result.medianStepS), String(format: "%.4f", result.pytorchMedianStepS), ""],
                 ["peak RSS (MiB)", f(result.peakRssMib), f(result.pytorchPeakRssMib), String(format: "%.2fx", result.peakRssMib / result.pytorchPeakRssMib)],
                 ["tokens/s without store logging", f(result.noStoreTokensPerS), "", ""],
@@ -80,6 +82,8 @@ struct BenchTrainCommand: ParsableCommand {
         let tokensPerS: Double, pytorchTokensPerS: Double, noStoreTokensPerS: Double
         let peakRssMib: Double, pytorchPeakRssMib: Double
         let medianStepS: Double, pytorchMedianStepS: Double
+        /// Tokens per second of process CPU time (all threads): less sensitive to other load.
+        let tokensPerCpuS: Double, pytorchTokensPerCpuS: Double
         let loggingOverheadPct: Double, storeVsNoStorePct: Double
         let threads: Int, steps: Int, rounds: Int
     }
@@ -87,14 +91,17 @@ struct BenchTrainCommand: ParsableCommand {
     /// Step times and peaks of one side, pooled over rounds.
     struct Side {
         var steps: [Double] = []
+        var cpu: [Double] = []
         var peakRSS = 0.0
         var logging: [Double] = []
         mutating func add(_ r: [String: Any]) {
             steps += (r["step_times"] as? [Double]) ?? []
+            cpu += (r["step_cpu_times"] as? [Double]) ?? []
             peakRSS = max(peakRSS, (r["peak_rss_bytes"] as? Double) ?? 0)
             if let l = r["logging_s_per_step"] as? Double { logging.append(l) }
         }
         var median: Double { let s = steps.sorted(); return s[s.count / 2] }
+        var medianCPU: Double { let s = cpu.sorted(); return s.isEmpty ? .nan : s[s.count / 2] }
         var loggingPerStep: Double { logging.isEmpty ? 0 : logging.reduce(0, +) / Double(logging.count) }
     }
 
@@ -115,7 +122,8 @@ struct BenchTrainCommand: ParsableCommand {
         let outcome = try Trainer.run(options, store: store)
         guard outcome.status == .finished else { throw CLIError("the benchmark run failed: \(outcome.error ?? "")") }
         let timed = outcome.stepSeconds.filter { $0.key >= warmup }.sorted { $0.key < $1.key }.map(\.value)
-        let out: [String: Any] = ["step_times": timed, "peak_rss_bytes": Double(HardwareMonitor.peakRSS() ?? 0),
+        let cpu = outcome.stepCPUSeconds.filter { $0.key >= warmup }.sorted { $0.key < $1.key }.map(\.value)
+        let out: [String: Any] = ["step_times": timed, "step_cpu_times": cpu, "peak_rss_bytes": Double(HardwareMonitor.peakRSS() ?? 0),
                                   "logging_s_per_step": outcome.loggingSeconds / Double(outcome.stepSeconds.count)]
         print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
     }

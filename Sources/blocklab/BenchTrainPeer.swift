@@ -76,10 +76,10 @@ enum BenchTrainPeer {
     data = torch.randint(0, V, (cfg["warmup"] + cfg["steps"], B, T + 1), generator=g)
     # Contiguous inputs and targets, as a data loader would hand them over.
     pairs = [(d[:, :-1].contiguous(), d[:, 1:].contiguous()) for d in data]
-    times = []
+    times, cpu_times = [], []
     for i in range(cfg["warmup"] + cfg["steps"]):
         x, y = pairs[i]
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         opt.zero_grad(set_to_none=True)
         loss = model(x, y)
         loss.backward()
@@ -88,9 +88,10 @@ enum BenchTrainPeer {
         loss_value = loss.item()
         if i >= cfg["warmup"]:
             times.append(time.perf_counter() - start)
+            cpu_times.append(time.process_time() - start_cpu)
     median = sorted(times)[len(times) // 2]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"step_times": times, "median_step_s": median, "tokens_per_s": B * T / median, "peak_rss_bytes": peak,
+    print(json.dumps({"step_times": times, "step_cpu_times": cpu_times, "median_step_s": median, "tokens_per_s": B * T / median, "peak_rss_bytes": peak,
                       "torch": torch.__version__, "threads": torch.get_num_threads(), "last_loss": loss_value}))
     """#
 }

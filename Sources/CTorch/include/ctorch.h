@@ -40,6 +40,13 @@ int32_t ct_cuda_is_available(void);
 int32_t ct_cuda_device_count(void);
 /// Seeds every libtorch generator (CPU and, when present, CUDA).
 ct_status ct_manual_seed(uint64_t seed);
+/// Makes CPU tensors come from a cache of freed blocks (>= 64 KiB, kept per size), so a
+/// training loop stops paying page faults for the same sizes every step. At most
+/// `cache_limit_bytes` stay cached (<= 0: no limit). Process-wide; tensors made before keep
+/// their own deleter, so it may be called at any time.
+ct_status ct_use_caching_allocator(int64_t cache_limit_bytes);
+/// Returns every cached block to the system.
+void ct_release_cached_memory(void);
 
 /// GPT-2 hyper-parameters, as Hugging Face's GPT2Config names them.
 typedef struct ct_gpt_config {
