@@ -50,6 +50,7 @@ public struct DatasetBuilder: Sendable {
                       progress: (String) -> Void = { _ in }) throws -> DatasetManifest {
         try validate()
         guard !inputs.isEmpty else { throw TokenizerError("no input files; pass one or more JSONL files with --input.") }
+        let manifestPath = (output as NSString).appendingPathComponent("dataset.json")
         var records: [DatasetRecord] = []
         var inputInfo: [DatasetManifest.Input] = []
         for path in inputs {
@@ -88,6 +89,11 @@ public struct DatasetBuilder: Sendable {
         guard let pad = tokenizer.endOfTextID else {
             throw TokenizerError("the tokenizer has no \(SpecialTokens.endOfText) token, which separates records and pads sequences; use a tokenizer that has it.")
         }
+        // dataset.json is written last and vouches for the other files: an old one goes before
+        // the first file is written, so a build that fails half-way leaves no manifest over
+        // mismatched files.
+        try? FileManager.default.removeItem(atPath: manifestPath)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let tokenizerDirectory = (output as NSString).appendingPathComponent("tokenizer")
         try tokenizer.save(directory: tokenizerDirectory, modelMaxLength: options.sequenceLength)
 
@@ -148,7 +154,7 @@ public struct DatasetBuilder: Sendable {
             train: train, val: val, tokensBySource: bySource,
             epochs: .init(value: epochs, targetTokens: options.targetTokens, minEpochs: options.minEpochs,
                           maxEpochs: options.maxEpochs, trainSequences: train.sequences))
-        try manifest.write(to: (output as NSString).appendingPathComponent("dataset.json"))
+        try manifest.write(to: manifestPath)
         progress("wrote dataset.json: \(train.sequences) train / \(val.sequences) validation sequences, \(epochs) epochs")
         return manifest
     }
