@@ -9,7 +9,7 @@ import Foundation
 /// consecutive items at a time, so neighbouring commits (which share blobs) meet the same
 /// worker's object cache.
 func orderedParallelMap<State, Value>(
-    count: Int, workers: Int, window: Int = 256, batch: Int = 16,
+    count: Int, workers: Int, window: Int = 256, batch: Int = 64,
     makeState: () throws -> State,
     work: @escaping (State, Int) -> Value,
     consume: (Int, Value) throws -> Void
