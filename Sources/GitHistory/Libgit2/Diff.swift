@@ -53,7 +53,7 @@ final class Diff {
     func patch(at index: Int) throws(GitError) -> Patch? {
         var out: OpaquePointer?
         try check(git_patch_from_diff(&out, handle, index), "git_patch_from_diff")
-        return out.map(Patch.init)
+        return out.map { Patch($0) }
     }
 }
 
@@ -85,8 +85,18 @@ struct Delta {
 /// Owns a `git_patch`: the hunks and lines of one delta.
 final class Patch {
     let handle: OpaquePointer
-    init(_ handle: OpaquePointer) { self.handle = handle }
-    deinit { git_patch_free(handle) }
+    /// Buffers the patch reads from (`git_patch_from_buffers` does not copy them); freed with it.
+    private let buffers: [UnsafeMutableRawBufferPointer]
+
+    init(_ handle: OpaquePointer, buffers: [UnsafeMutableRawBufferPointer] = []) {
+        self.handle = handle
+        self.buffers = buffers
+    }
+
+    deinit {
+        git_patch_free(handle)
+        buffers.forEach { $0.deallocate() }
+    }
 
     var delta: Delta { Delta(git_patch_get_delta(handle)!.pointee) }
     var hunkCount: Int { git_patch_num_hunks(handle) }

@@ -105,17 +105,32 @@ final class Repository {
     /// The text diff across a type change (file, symlink or submodule on either side), as
     /// git makes it: a submodule reads as the line "Subproject commit <hash>".
     func typeChangePatch(_ delta: Delta) throws(GitError) -> Patch? {
-        func content(_ id: ObjectID, _ mode: UInt32) throws(GitError) -> [UInt8] {
-            if mode == GIT_FILEMODE_COMMIT.rawValue { return Array("Subproject commit \(id.hex)\n".utf8) }
-            return try blob(id).withBytes { Array($0) }
+        // The patch points into both buffers until it is freed, so it owns copies of them.
+        func content(_ id: ObjectID, _ mode: UInt32) throws(GitError) -> UnsafeMutableRawBufferPointer {
+            let copy = { (bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawBufferPointer in
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+                buffer.copyMemory(from: bytes)
+                return UnsafeMutableRawBufferPointer(rebasing: buffer[..<bytes.count])
+            }
+            if mode == GIT_FILEMODE_COMMIT.rawValue {
+                return Array("Subproject commit \(id.hex)\n".utf8).withUnsafeBytes(copy)
+            }
+            return try blob(id).withBytes(copy)
         }
-        let old = try content(delta.oldID, delta.oldMode), new = try content(delta.newID, delta.newMode)
+        let old = try content(delta.oldID, delta.oldMode)
+        let new: UnsafeMutableRawBufferPointer
+        do { new = try content(delta.newID, delta.newMode) } catch { old.deallocate(); throw error }
         var options = git_diff_options()
         git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
         var out: OpaquePointer?
-        try check(git_patch_from_buffers(&out, old, old.count, delta.oldPath, new, new.count, delta.newPath, &options),
-                  "git_patch_from_buffers(\(delta.oldID), \(delta.newID))")
-        return out.map(Patch.init)
+        let status = git_patch_from_buffers(&out, old.baseAddress, old.count, delta.oldPath,
+                                            new.baseAddress, new.count, delta.newPath, &options)
+        guard status >= 0, let out else {
+            old.deallocate(); new.deallocate()
+            try check(status, "git_patch_from_buffers(\(delta.oldID), \(delta.newID))")
+            return nil
+        }
+        return Patch(out, buffers: [old, new])
     }
 }
 
