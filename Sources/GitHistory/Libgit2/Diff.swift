@@ -13,26 +13,40 @@ final class Diff {
         var options = git_diff_options()
         git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
         options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
+        // The diff keeps a copy of `options`, pathspec pointers included, so the path
+        // strings live as long as the diff.
+        if let paths {
+            precondition(!paths.isEmpty, "an empty path list would mean every path")
+            options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+            let strings = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: paths.count)
+            for (i, path) in paths.enumerated() { strings[i] = strdup(path) }
+            pathspec = UnsafeMutableBufferPointer(start: strings, count: paths.count)
+            options.pathspec = git_strarray(strings: strings, count: paths.count)
+        } else {
+            pathspec = nil
+        }
         var out: OpaquePointer?
-        guard let paths else {
-            try check(git_diff_tree_to_tree(&out, repository.handle, old?.handle, new.handle, &options),
-                      "git_diff_tree_to_tree")
-            handle = out!
-            return
+        let status = git_diff_tree_to_tree(&out, repository.handle, old?.handle, new.handle, &options)
+        guard status >= 0, let out else {
+            Self.free(pathspec)
+            try check(status, "git_diff_tree_to_tree")
+            preconditionFailure("git_diff_tree_to_tree returned no diff")
         }
-        precondition(!paths.isEmpty, "an empty path list would mean every path")
-        options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
-        var strings: [UnsafeMutablePointer<CChar>?] = paths.map { strdup($0) }
-        defer { strings.forEach { free($0) } }
-        let status = strings.withUnsafeMutableBufferPointer { buffer in
-            options.pathspec = git_strarray(strings: buffer.baseAddress, count: buffer.count)
-            return git_diff_tree_to_tree(&out, repository.handle, old?.handle, new.handle, &options)
-        }
-        try check(status, "git_diff_tree_to_tree")
-        handle = out!
+        handle = out
     }
 
-    deinit { git_diff_free(handle) }
+    private let pathspec: UnsafeMutableBufferPointer<UnsafeMutablePointer<CChar>?>?
+
+    private static func free(_ pathspec: UnsafeMutableBufferPointer<UnsafeMutablePointer<CChar>?>?) {
+        guard let pathspec else { return }
+        pathspec.forEach { Glibc.free($0) }
+        pathspec.deallocate()
+    }
+
+    deinit {
+        git_diff_free(handle)
+        Self.free(pathspec)
+    }
 
     var count: Int { git_diff_num_deltas(handle) }
 
