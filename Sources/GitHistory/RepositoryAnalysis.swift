@@ -63,7 +63,16 @@ public struct RepositoryAnalysis: Codable, Sendable {
         let repository = try Repository(path: path)
         if repository.isEmpty { throw .emptyRepository(path) }
         let graph = try CommitGraph(repository: repository, selection: refs)
-        self.repository = path
+        self.init(repository: repository, graph: graph, refs: refs, estimate: estimate)
+    }
+
+    /// The analysis of what `scraper` is about to scrape (its walk is reused, not repeated).
+    public init(of scraper: Scraper, estimate: EstimateParameters = EstimateParameters()) {
+        self.init(repository: scraper.repository, graph: scraper.graph, refs: scraper.refs, estimate: estimate)
+    }
+
+    private init(repository: Repository, graph: CommitGraph, refs: RefSelection, estimate: EstimateParameters) {
+        self.repository = repository.path
         references = refs.description
         isBare = repository.isBare
         isShallow = repository.isShallow

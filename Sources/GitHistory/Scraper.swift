@@ -8,6 +8,7 @@ import Foundation
 public final class Scraper {
     public let repositoryPath: String
     public let options: ScrapeOptions
+    public let refs: RefSelection
     let repository: Repository
     let graph: CommitGraph
 
@@ -16,6 +17,7 @@ public final class Scraper {
     public init(repository path: String, refs: RefSelection = .heads, options: ScrapeOptions = ScrapeOptions()) throws(GitHistoryError) {
         repositoryPath = path
         self.options = options
+        self.refs = refs
         repository = try Repository(path: path)
         if repository.isEmpty { throw .emptyRepository(path) }
         graph = try CommitGraph(repository: repository, selection: refs)

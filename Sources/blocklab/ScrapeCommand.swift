@@ -49,8 +49,8 @@ struct ScrapeCommand: ParsableCommand {
         let analysis: RepositoryAnalysis
         let scraper: Scraper
         do {
-            analysis = try RepositoryAnalysis(repository: source.repo, refs: source.selection, estimate: estimate.parameters)
             scraper = try Scraper(repository: source.repo, refs: source.selection, options: options)
+            analysis = RepositoryAnalysis(of: scraper, estimate: estimate.parameters)
         } catch {
             throw CLIError(error.description)
         }

@@ -18,6 +18,10 @@ import Testing
         #expect(!analysis.isShallow && !analysis.isBare)
         // 7 commits × 341 tokens = 2387 tokens -> 2 sequences of 2048; 20M / 4096 -> clamped to 10.
         #expect(analysis.estimatedSequences == 2 && analysis.estimatedEpochs == 10)
+        let fromScraper = RepositoryAnalysis(of: try Scraper(repository: fixture.path))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try encoder.encode(fromScraper) == encoder.encode(analysis))
     }
 
     @Test func shallowCloneIsReported() throws {
