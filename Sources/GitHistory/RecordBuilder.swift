@@ -67,6 +67,15 @@ final class RecordBuilder {
             catch { errors.append("\(error)") }
         }
 
+        record.diffStats = diffStats(of: commit, parents: parents, errors: &errors)
+        record.summarize()
+        record.patchTruncated = record.diffStats.contains { $0.truncated }
+        record.error = errors.isEmpty ? nil : errors.joined(separator: "; ")
+        return record
+    }
+
+    /// The commit's changes against its first parent (the empty tree for a root).
+    private func diffStats(of commit: Commit, parents: [ObjectID], errors: inout [String]) -> [FileChange] {
         do {
             let newTree = try commit.tree()
             // Beyond a shallow clone's boundary the parent is absent: diff against the
@@ -74,37 +83,30 @@ final class RecordBuilder {
             let firstParent = parents.first.flatMap { graph.indexOf[$0] == nil && repository.isShallow ? nil : $0 }
             let oldTree = try firstParent.map { try repository.commit($0).tree() }
             let paths = try repository.changedPaths(from: oldTree, to: newTree)
-            guard !paths.isEmpty else { throw NoChanges() }
+            guard !paths.isEmpty else { return [] }  // an empty commit, or one restoring its parent's tree
             var budget = options.maxPatchBytesPerCommit
             let diff = try Diff(repository: repository, old: oldTree, new: newTree, paths: paths)
+            guard options.detectRenames else { return fileChanges(of: diff, budget: &budget, errors: &errors) }
             let typeChanged = Set((0..<diff.count).map { diff.delta(at: $0) }.filter { $0.status == GIT_DELTA_TYPECHANGE }.map(\.newPath))
-            if !options.detectRenames {
-                record.diffStats = fileChanges(of: diff, budget: &budget, errors: &errors)
-            } else if typeChanged.isEmpty {
+            guard !typeChanged.isEmpty else {
                 findRenames(in: diff, errors: &errors)
-                record.diffStats = fileChanges(of: diff, budget: &budget, errors: &errors)
-            } else {
-                // git never pairs a path whose type changed with another file; libgit2 would.
-                // So renames are found among the other paths only.
-                let others = paths.filter { !typeChanged.contains($0) }
-                var changes = fileChanges(of: try Diff(repository: repository, old: oldTree, new: newTree, paths: Array(typeChanged).sorted()),
-                                          budget: &budget, errors: &errors)
-                if !others.isEmpty {
-                    let rest = try Diff(repository: repository, old: oldTree, new: newTree, paths: others)
-                    findRenames(in: rest, errors: &errors)
-                    changes += fileChanges(of: rest, budget: &budget, errors: &errors)
-                }
-                record.diffStats = changes.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+                return fileChanges(of: diff, budget: &budget, errors: &errors)
             }
-        } catch is NoChanges {
-            // An empty commit (or one that only restores its parent's tree).
+            // git never pairs a path whose type changed with another file; libgit2 would.
+            // So renames are found among the other paths only.
+            let typeChanges = try Diff(repository: repository, old: oldTree, new: newTree, paths: typeChanged.sorted())
+            var changes = fileChanges(of: typeChanges, budget: &budget, errors: &errors)
+            let others = paths.filter { !typeChanged.contains($0) }
+            if !others.isEmpty {
+                let rest = try Diff(repository: repository, old: oldTree, new: newTree, paths: others)
+                findRenames(in: rest, errors: &errors)
+                changes += fileChanges(of: rest, budget: &budget, errors: &errors)
+            }
+            return changes.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         } catch {
             errors.append("\(error)")
+            return []
         }
-        record.summarize()
-        record.patchTruncated = record.diffStats.contains { $0.truncated }
-        record.error = errors.isEmpty ? nil : errors.joined(separator: "; ")
-        return record
     }
 
     private func findRenames(in diff: Diff, errors: inout [String]) {
@@ -213,9 +215,6 @@ final class RecordBuilder {
         return bytes[...newline]
     }
 }
-
-/// The commit's tree equals its first parent's: nothing to diff.
-private struct NoChanges: Error {}
 
 extension FileChange {
     init(_ delta: Delta) {
