@@ -59,7 +59,7 @@ public struct TrainOutcome: Sendable {
 /// evaluate, early-stop, checkpoint; then the report.
 public enum Trainer {
     public static func run(_ options: TrainOptions, store: ExperimentStore) throws -> TrainOutcome {
-        // 1. Config: the parent run's snapshot when resuming without a config, else the file.
+        // 1. Config: the given YAML, or when resuming without one, the checkpoint's resolved config.
         var parent: RunInfo?
         var resumeCheckpoint: CheckpointRecord?
         if let ref = options.resume {

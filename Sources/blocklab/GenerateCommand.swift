@@ -48,7 +48,9 @@ struct GenerateCommand: ParsableCommand {
         options.seed = seed
         options.stopTokenID = tokenizer.endOfTextID
         let generated = try Generator.generate(model: gpt, prompt: promptIDs, options: options)
-        let text = try tokenizer.decode(generated)
+        // The text leaves out a final end-of-text token; the ids keep it.
+        let shown = generated.last == tokenizer.endOfTextID && tokenizer.endOfTextID != nil ? Array(generated.dropLast()) : generated
+        let text = try tokenizer.decode(shown)
         if json {
             struct Output: Encodable { let prompt: String; let promptIds: [Int]; let generatedIds: [Int]; let text: String }
             let encoder = JSONEncoder()
