@@ -16,8 +16,9 @@ for pkg in libtorch-dev libopenblas0-openmp python3-torch python3-venv; do
 done
 if [ ${#need[@]} -gt 0 ]; then
     echo "training set-up: installing ${need[*]}" >&2
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
 
 venv=.venv-train
