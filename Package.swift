@@ -27,7 +27,7 @@ let storeTargets: [Target] = [
 // Git history (libgit2).
 let gitTargets: [Target] = [
     .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
-    .target(name: "GitHistory", dependencies: ["CGit2", "TrainingPlan"], exclude: ["README.md"]),
+    .target(name: "GitHistory", dependencies: ["CGit2", "TrainingPlan"]),
     .testTarget(name: "GitHistoryTests", dependencies: ["GitHistory"]),
     // Runs the built `blocklab` binary (analyse, scrape): exit codes, messages, files, store rows.
     .testTarget(name: "GitCommandTests"),

@@ -4,7 +4,7 @@ import Foundation
 import GitHistory
 
 /// `blocklab scrape`: phases 0 and 1. Writes `OUT/commits.jsonl` and `OUT/files.jsonl`
-/// (format: Sources/GitHistory/README.md) and records one run with the `analyse` and
+/// (format: docs/scrape.md) and records one run with the `analyse` and
 /// `scrape` phases and both files as artifacts (unless `--no-store`).
 struct ScrapeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
