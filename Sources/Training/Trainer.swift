@@ -191,7 +191,7 @@ struct Loop {
         // 3. Device and threads.
         device = (options.device ?? Device(rawValue: t.device) ?? .auto).resolved
         if device == .cuda && !Torch.cudaIsAvailable {
-            throw TrainingError.badConfig("--device cuda: this libtorch build has no CUDA device; use --device cpu or auto")
+            throw TrainingError.badConfig("device cuda (--device or training.device): this libtorch build has no CUDA device; use cpu or auto")
         }
         try Torch.setThreads(ProcessInfo.processInfo.activeProcessorCount)
         // Cache freed tensor blocks, up to a quarter of RAM (released when memory runs short).

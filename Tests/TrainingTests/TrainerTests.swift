@@ -250,6 +250,13 @@ extension LibtorchTests {
             try expectFailedRun(t, try t.train(["model.n_positions=8"]), containing: "sequence_length 16 is above model.n_positions 8")
         }
 
+        @Test func cudaWithoutADeviceFailsTheRun() throws {
+            guard !Torch.cudaIsAvailable else { return }   // this check is for CPU-only builds
+            let t = try TinyRun()
+            defer { t.remove() }
+            try expectFailedRun(t, try t.train(["training.device=cuda"]), containing: "this libtorch build has no CUDA device")
+        }
+
         @Test func batchZeroFailsTheRun() throws {
             let t = try TinyRun()
             defer { t.remove() }
