@@ -31,7 +31,7 @@ public struct TrainingState: Codable, Sendable {
 /// Each is written into a temporary directory and renamed into place once complete.
 enum Checkpoint {
     static func write(to dir: URL, model: GPTModel, optimizer: AdamW, state: TrainingState, data: TrainingData,
-                      bosTokenID: Int?, eosTokenID: Int?) throws {
+                      report: TrainingReport, bosTokenID: Int?, eosTokenID: Int?) throws {
         let fm = FileManager.default
         let parent = dir.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -47,6 +47,7 @@ enum Checkpoint {
                               metadata: ["format": "blocklab-adamw", "step": "\(optimizer.stepCount)"],
                               to: tmp.appendingPathComponent(ModelDirectory.stateTensorsFile))
         try writeSynced(try TrainingReport.encoder.encode(state), to: tmp.appendingPathComponent(ModelDirectory.stateFile))
+        try report.write(to: tmp.appendingPathComponent(ModelDirectory.reportFile))
         if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
         try fm.moveItem(at: tmp, to: dir)
     }

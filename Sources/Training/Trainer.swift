@@ -163,6 +163,12 @@ struct Loop {
     let hardware = HardwareState()
     var sampler: HardwareSampler?
     var warnedMemory = false
+    /// Steps whose directory is written and recorded; the directory of the current best when
+    /// nothing else (a periodic or last checkpoint) keeps it.
+    var writtenSteps: Set<Int> = []
+    var bestOnlyDirectory: URL?
+    var finalStepIsBest = false
+    var parentUUID: String?
 
     init(options: TrainOptions, config: TrainingConfig, run: RunHandle) {
         self.options = options
@@ -177,6 +183,7 @@ struct Loop {
     // MARK: Set-up
 
     mutating func prepare(resumeFrom checkpoint: URL?, parentUUID: String?) throws {
+        self.parentUUID = parentUUID
         let t = config.training
         // 2. Data.
         data = try TrainingData(directory: options.dataDirectory)
@@ -381,12 +388,15 @@ struct Loop {
                 say(String(format: "eval step %d | val loss %.4f | perplexity %.2f%@", state.step, valLoss, perplexity, isBest ? " | best" : ""))
             }
 
-            // Checkpoints: best, every checkpoint_every_steps.
-            if isBest { try checkpoint(name: "best", isBest: true) }
-            if state.step % t.checkpointEverySteps == 0 {
-                try checkpoint(name: String(format: "step-%06d", state.step), isBest: false)
+            // Checkpoints: best, every checkpoint_every_steps. The final step's is written by
+            // conclude(), once, as `last` (and `best`), with the finished report inside.
+            let stopping = state.earlyStopping.shouldStop
+            if stopping || state.step == totalSteps {
+                finalStepIsBest = isBest
+            } else if isBest || state.step % t.checkpointEverySteps == 0 {
+                try checkpoint(best: isBest, periodic: state.step % t.checkpointEverySteps == 0, last: false)
             }
-            if state.earlyStopping.shouldStop {
+            if stopping {
                 report.earlyStopping.stoppedEarly = true
                 report.earlyStopping.stoppedAtStep = state.step
                 say("early stopping: no improvement of \(t.minDelta) in \(t.patience) evaluations")
@@ -434,16 +444,54 @@ struct Loop {
         return sum / Double(count)
     }
 
-    /// Writes a complete checkpoint directory, then records it in the store.
-    mutating func checkpoint(name: String, isBest: Bool) throws {
-        state.report = report
+    /// Checkpoints are directories `OUT/step-NNNNNN`, each written once (complete, then
+    /// renamed into place) and only then recorded; `OUT/best` and `OUT/last` are symbolic
+    /// links to them. A directory written only as a best is deleted when a newer best
+    /// replaces it (its row stays, as history), so rows never describe changed files.
+    mutating func checkpoint(best: Bool, periodic: Bool, last: Bool) throws {
+        let name = String(format: "step-%06d", state.step)
         let dir = out.appendingPathComponent(name)
-        try Checkpoint.write(to: dir, model: model, optimizer: optimizer, state: state, data: data,
-                            bosTokenID: options.bosTokenID, eosTokenID: options.eosTokenID)
-        var metrics: [String: Double] = [:]
-        if let last = report.validationHistory.last { metrics["val/loss"] = last.valLoss; metrics["val/perplexity"] = last.perplexity }
-        if let loss = report.finalTrainLoss { metrics["train/loss"] = loss }
-        try run.recordCheckpoint(path: dir.path, step: state.step, epoch: state.epoch, format: "safetensors", isBest: isBest, metrics: metrics)
+        // A resumed run that ends where it started finds its parent's directory of this step:
+        // the same state, so it is recorded again rather than rewritten.
+        let parentsOwn = !writtenSteps.contains(state.step) && parentUUID != nil
+            && (try? Checkpoint.readState(from: dir))?.runUUID == parentUUID
+        if !writtenSteps.contains(state.step) && !parentsOwn {
+            state.report = report
+            try Checkpoint.write(to: dir, model: model, optimizer: optimizer, state: state, data: data, report: report,
+                                 bosTokenID: options.bosTokenID, eosTokenID: options.eosTokenID)
+            var metrics: [String: Double] = [:]
+            if let last = report.validationHistory.last { metrics["val/loss"] = last.valLoss; metrics["val/perplexity"] = last.perplexity }
+            if let loss = report.finalTrainLoss { metrics["train/loss"] = loss }
+            try run.recordCheckpoint(path: dir.path, step: state.step, epoch: state.epoch, format: "safetensors", isBest: best, metrics: metrics)
+            writtenSteps.insert(state.step)
+        } else if parentsOwn {
+            try run.recordCheckpoint(path: dir.path, step: state.step, epoch: state.epoch, format: "safetensors", isBest: best)
+            writtenSteps.insert(state.step)
+        }
+        if best {
+            try link("best", to: name)
+            if let previous = bestOnlyDirectory, previous != dir { try? FileManager.default.removeItem(at: previous) }
+            bestOnlyDirectory = periodic || last ? nil : dir
+        }
+        if last {
+            try link("last", to: name)
+            if bestOnlyDirectory == dir { bestOnlyDirectory = nil }
+        }
+    }
+
+    /// Points `OUT/name` at `target` (a sibling) atomically.
+    func link(_ name: String, to target: String) throws {
+        let fm = FileManager.default
+        let url = out.appendingPathComponent(name)
+        let tmp = out.appendingPathComponent(".\(name).link-\(getpid())")
+        try? fm.removeItem(at: tmp)
+        try fm.createSymbolicLink(atPath: tmp.path, withDestinationPath: target)
+        if rename(tmp.path, url.path) != 0 {   // a real directory there (an older layout)
+            try fm.removeItem(at: url)
+            guard rename(tmp.path, url.path) == 0 else {
+                throw TrainingError.badCheckpoint("cannot link \(url.path) to \(target): \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     mutating func fail(_ message: String) {
@@ -452,7 +500,9 @@ struct Loop {
         say("error: \(message)")
         // A clean stop on memory still leaves a resumable checkpoint.
         if message.contains("memory_threshold_stop_pct"), model != nil, state != nil {
-            try? checkpoint(name: "last", isBest: false)
+            report.status = status.rawValue
+            report.error = message
+            try? checkpoint(best: false, periodic: false, last: true)
         }
     }
 
@@ -465,11 +515,7 @@ struct Loop {
         report.timing.finishedAt = Date().timeIntervalSince1970
         if status == .finished || status == .killed, model != nil, state != nil {
             do {
-                try checkpoint(name: "last", isBest: false)
-                try report.write(to: out.appendingPathComponent("last").appendingPathComponent(ModelDirectory.reportFile))
-                if FileManager.default.fileExists(atPath: out.appendingPathComponent("best").path) {
-                    try report.write(to: out.appendingPathComponent("best").appendingPathComponent(ModelDirectory.reportFile))
-                }
+                try checkpoint(best: finalStepIsBest, periodic: false, last: true)
             } catch {
                 status = .failed
                 self.error = "writing the last checkpoint failed: \(error)"

@@ -107,14 +107,29 @@ extension LibtorchTests {
             #expect(report.epochLossHistory.count == 3 && report.validationHistory.count == 5)
             #expect(report.hardwarePeaks.samples > 0 && report.hardwarePeaks.processRssBytes! > 0)
             #expect(try t.store.artifacts(runID: outcome.runID).contains { $0.kind == "report" })
-            // best, step-5, step-10, last; a Hugging Face directory each.
+            // Directories step-N, each recorded once; best and last link to them; the
+            // periodic ones (5, 10) and the last (12) stay.
             let checkpoints = try t.store.checkpoints(runID: outcome.runID)
-            #expect(Set(checkpoints.map { URL(fileURLWithPath: $0.path).lastPathComponent }) == ["best", "step-000005", "step-000010", "last"])
+            #expect(Set(checkpoints.map(\.step)).isSuperset(of: [5, 10, 12]))
+            #expect(checkpoints.count == Set(checkpoints.map(\.step)).count)
+            for c in checkpoints { #expect(c.path.hasSuffix(String(format: "/step-%06d", c.step))) }
+            let fm = FileManager.default
+            #expect(try fm.destinationOfSymbolicLink(atPath: t.out.appendingPathComponent("last").path) == "step-000012")
+            #expect(try fm.destinationOfSymbolicLink(atPath: t.out.appendingPathComponent("best").path).hasPrefix("step-"))
+            for step in [5, 10, 12] {
+                let dir = t.out.appendingPathComponent(String(format: "step-%06d", step))
+                #expect(try ExperimentStore.sha256(ofPath: dir.path).0 == checkpoints.first { $0.step == step }?.sha256)
+            }
             for name in ["best", "last"] {
                 for file in ["model.safetensors", "config.json", "tokenizer_config.json", "training_state.json", "training_report.json"] {
-                    #expect(FileManager.default.fileExists(atPath: t.out.appendingPathComponent(name).appendingPathComponent(file).path), "\(name)/\(file)")
+                    #expect(fm.fileExists(atPath: t.out.appendingPathComponent(name).appendingPathComponent(file).path), "\(name)/\(file)")
                 }
             }
+            let lastReport = try TrainingReport.decoder.decode(TrainingReport.self, from: Data(contentsOf: t.out.appendingPathComponent("last/training_report.json")))
+            #expect(lastReport.status == "finished" && lastReport.stepsCompleted == 12)
+            // Superseded bests that nothing else kept are gone; every directory left is recorded.
+            let dirs = try fm.contentsOfDirectory(atPath: t.out.path).filter { $0.hasPrefix("step-") }
+            #expect(Set(dirs).isSubset(of: Set(checkpoints.map { URL(fileURLWithPath: $0.path).lastPathComponent })))
             #expect(try t.store.phases(runID: outcome.runID).map(\.status) == [.finished])
         }
 
@@ -200,8 +215,8 @@ extension LibtorchTests {
             #expect(outcome.status == .failed)
             #expect(outcome.error?.contains("reached hardware_monitoring.memory_threshold_stop_pct") == true)
             #expect(outcome.stepsCompleted == 1)   // the sampler's first reading is taken before step 1 ends
-            let last = try t.store.checkpoints(runID: outcome.runID).filter { $0.path.hasSuffix("/last") }
-            #expect(last.map(\.step) == [1])
+            #expect(try t.store.checkpoints(runID: outcome.runID).map(\.step) == [1])
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: t.out.appendingPathComponent("last").path) == "step-000001")
             // A clean stop can be resumed (the checkpoint's config, with the thresholds set back).
             let resumed = try t.train(["training.max_steps=3", "hardware_monitoring.memory_threshold_warn_pct=100",
                                        "hardware_monitoring.memory_threshold_stop_pct=100"]) { $0.resume = "\(outcome.runID)"; $0.configYAML = nil }
