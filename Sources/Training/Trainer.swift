@@ -41,7 +41,7 @@ public struct TrainOutcome: Sendable {
     public var runID: Int64
     public var status: RunStatus
     public var error: String?
-    /// Train loss of every optimizer step of this invocation, by global step.
+    /// Train loss of every optimizer step of this invocation, by steps completed (1-based).
     public var losses: [Int: Double]
     /// Seconds of each optimizer step (the C call), by global step: wall clock, and CPU
     /// time of the whole process (all threads).
@@ -331,7 +331,7 @@ struct Loop {
                 throw TrainingError.nonFiniteLoss(step: step, loss: result.loss, gradNorm: result.gradNorm)
             }
 
-            // Log: every optimizer step.
+            // Log: every optimizer step, numbered by steps completed (1, 2, ...), as checkpoints are.
             state.step += 1
             stepsThisRun += 1
             state.dataBatch += 1
@@ -340,13 +340,13 @@ struct Loop {
             let tokensPerSecond = Double(B * A * T) / seconds
             let logStart = DispatchTime.now().uptimeNanoseconds
             if options.recordMetrics {
-                run.log(step: step, epoch: epoch, ["train/loss": result.loss, "train/lr": lr, "train/grad_norm": result.gradNorm,
+                run.log(step: state.step, epoch: epoch, ["train/loss": result.loss, "train/lr": lr, "train/grad_norm": result.gradNorm,
                                                    "train/tokens_per_s": tokensPerSecond, "train/step_time_s": seconds])
             }
             loggingSeconds += Double(DispatchTime.now().uptimeNanoseconds - logStart) / 1e9
-            losses[step] = result.loss
-            stepSeconds[step] = seconds
-            stepCPUSeconds[step] = cpuSeconds
+            losses[state.step] = result.loss
+            stepSeconds[state.step] = seconds
+            stepCPUSeconds[state.step] = cpuSeconds
             epochLosses.append(result.loss)
             stepTimes.append(seconds)
             report.trainLossHistory.append(result.loss)
@@ -378,13 +378,13 @@ struct Loop {
             if state.step % t.evalEverySteps == 0 || epochEnded || state.step == totalSteps {
                 let valLoss = try evaluate()
                 let perplexity = exp(valLoss)
-                run.log(step: step, epoch: epoch, ["val/loss": valLoss, "val/perplexity": perplexity])
-                report.validationHistory.append(.init(step: step, epoch: epoch, valLoss: valLoss, perplexity: perplexity))
+                run.log(step: state.step, epoch: epoch, ["val/loss": valLoss, "val/perplexity": perplexity])
+                report.validationHistory.append(.init(step: state.step, epoch: epoch, valLoss: valLoss, perplexity: perplexity))
                 report.finalValLoss = valLoss
                 report.perplexity = perplexity
                 isBest = state.earlyStopping.record(valLoss)
                 report.earlyStopping.evaluationsWithoutImprovement = state.earlyStopping.badEvaluations
-                if isBest { report.bestValLoss = valLoss; report.bestStep = step; bestLoss = valLoss }
+                if isBest { report.bestValLoss = valLoss; report.bestStep = state.step; bestLoss = valLoss }
                 say(String(format: "eval step %d | val loss %.4f | perplexity %.2f%@", state.step, valLoss, perplexity, isBest ? " | best" : ""))
             }
 

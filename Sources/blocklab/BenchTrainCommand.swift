@@ -121,8 +121,8 @@ struct BenchTrainCommand: ParsableCommand {
         options.progress = { _ in }
         let outcome = try Trainer.run(options, store: store)
         guard outcome.status == .finished else { throw CLIError("the benchmark run failed: \(outcome.error ?? "")") }
-        let timed = outcome.stepSeconds.filter { $0.key >= warmup }.sorted { $0.key < $1.key }.map(\.value)
-        let cpu = outcome.stepCPUSeconds.filter { $0.key >= warmup }.sorted { $0.key < $1.key }.map(\.value)
+        let timed = outcome.stepSeconds.filter { $0.key > warmup }.sorted { $0.key < $1.key }.map(\.value)
+        let cpu = outcome.stepCPUSeconds.filter { $0.key > warmup }.sorted { $0.key < $1.key }.map(\.value)
         let out: [String: Any] = ["step_times": timed, "step_cpu_times": cpu, "peak_rss_bytes": Double(HardwareMonitor.peakRSS() ?? 0),
                                   "logging_s_per_step": outcome.loggingSeconds / Double(outcome.stepSeconds.count)]
         print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
