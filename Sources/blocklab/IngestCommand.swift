@@ -29,6 +29,7 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let snapshot = try config.map(YAMLSnapshot.load)
+        let executable = try command.first.map(Self.resolve)
         var tagValues = [String: String]()
         for tag in tags {
             let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -46,7 +47,7 @@ struct IngestCommand: ParsableCommand {
             outcome = (.finished, nil, 0)
         } else {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: try Self.resolve(command[0]))
+            process.executableURL = URL(fileURLWithPath: executable!)
             process.arguments = Array(command.dropFirst())
             let pipe = Pipe()
             process.standardOutput = pipe
