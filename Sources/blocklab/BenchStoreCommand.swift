@@ -131,7 +131,10 @@ struct BenchStoreCommand: ParsableCommand {
             print(JSONValue.object(figures.mapValues { .double($0) }).jsonString(pretty: true))
             return
         }
-        func f(_ key: String) -> String { figures[key].map { Display.number($0.rounded(toPlaces: 2)) ?? "" } ?? "-" }
+        func f(_ key: String) -> String {
+            guard let value = figures[key] else { return "-" }
+            return value >= 1000 ? String(Int(value.rounded())) : String(format: "%.2f", value)
+        }
         func ratio(_ a: String, _ b: String) -> String {
             guard let x = figures[a], let y = figures[b], y > 0 else { return "-" }
             return String(format: "%.2fx", x / y)
@@ -182,11 +185,4 @@ func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
         throw CLIError("\(executable) \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)): \(String(decoding: errData.value, as: UTF8.self).suffix(2000))")
     }
     return String(decoding: data, as: UTF8.self)
-}
-
-extension Double {
-    func rounded(toPlaces places: Int) -> Double {
-        let scale = pow(10, Double(places))
-        return (self * scale).rounded() / scale
-    }
 }
