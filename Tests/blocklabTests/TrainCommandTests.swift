@@ -66,4 +66,45 @@ import Testing
         let runs = try CLI.run(["sql", "SELECT status FROM runs", "--store", dir.file("s.db"), "--format", "csv"])
         #expect(runs.stdout.contains("failed"))
     }
+
+    /// SIGINT marks the run killed; `--resume latest` continues it from its newest checkpoint
+    /// as a new run whose parent it is.
+    @Test func aRunStoppedBySIGINTResumes() throws {
+        let dir = TempDir()
+        try TokenizeCommandTests.writeRecords(dir.file("records.jsonl"))
+        let tokenized = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("data"),
+                                     "--vocab-size", "400", "--sequence-length", "32", "--no-store"])
+        #expect(tokenized.status == 0, "\(tokenized.stderr)")
+        let common = ["--data", dir.file("data"), "--out", dir.file("model"), "--store", dir.file("s.db"), "--set", "model.preset=tiny",
+                      "--set", "model.n_positions=32", "--set", "training.checkpoint_every_steps=5"]
+        let process = CLI.start(["train"] + common + ["--set", "training.max_steps=100000", "--set", "epoch_calculation.min_epochs=10000",
+                                                      "--set", "epoch_calculation.max_epochs=10000"])
+        try process.run()
+        let collector = OutputCollector(process)
+        // Wait (bounded by a count, not a clock) until a checkpoint exists, then interrupt.
+        var polls = 0
+        while !FileManager.default.fileExists(atPath: dir.file("model/step-000010")) && polls < 6000 {
+            usleep(50_000)
+            polls += 1
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        _ = collector.finish()
+        #expect(process.terminationStatus == 130)
+        let killed = try CLI.run(["sql", "SELECT id, status FROM runs", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(killed.stdout.contains("1,killed"))
+        let checkpoint = try CLI.run(["sql", "SELECT MAX(step) AS s FROM checkpoints WHERE run_id = 1", "--store", dir.file("s.db"), "--format", "csv"])
+        let resumeStep = Int(checkpoint.stdout.split(separator: "\r\n")[1])!
+        #expect(resumeStep >= 5)   // step 10's row may still be on its way when the signal lands
+        #expect(FileManager.default.fileExists(atPath: dir.file(String(format: "model/step-%06d/model.safetensors", resumeStep))))
+
+        let resumed = try CLI.run(["train"] + common + ["--resume", "latest", "--set", "training.max_steps=\(resumeStep + 3)"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resuming at step \(resumeStep)"))
+        let runs = try CLI.run(["sql", "SELECT id, parent_run_id, status FROM runs ORDER BY id", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(runs.stdout.contains("2,1,finished"))
+        let steps = try CLI.run(["sql", "SELECT MIN(step) AS first, MAX(step) AS last FROM metric_history WHERE run_id = 2 AND key = 'train/loss'",
+                                 "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(steps.stdout.contains("\(resumeStep + 1),\(resumeStep + 3)"))
+    }
 }
