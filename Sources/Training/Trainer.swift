@@ -195,6 +195,13 @@ struct Loop {
             throw TrainingError.badDataset("the dataset's sequence_length \(L) is above model.n_positions \(positions): tokenize with a shorter sequence length or raise model.n_positions")
         }
 
+        // Half-written checkpoints of processes that died (SIGINT, SIGKILL) are removed.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [] where name.hasPrefix(".") {
+            guard let dash = name.lastIndex(of: "-"), name.contains(".partial-") || name.contains(".link-"),
+                  let pid = Int32(name[name.index(after: dash)...]), kill(pid, 0) != 0 else { continue }
+            try? FileManager.default.removeItem(at: out.appendingPathComponent(name))
+        }
+
         // 3. Device and threads.
         device = (options.device ?? Device(rawValue: t.device) ?? .auto).resolved
         if device == .cuda && !Torch.cudaIsAvailable {

@@ -101,6 +101,8 @@ import Testing
         let resumed = try CLI.run(["train"] + common + ["--resume", "latest", "--set", "training.max_steps=\(resumeStep + 3)"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming at step \(resumeStep)"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.file("model")).filter { $0.contains(".partial-") }
+        #expect(leftovers.isEmpty)
         let runs = try CLI.run(["sql", "SELECT id, parent_run_id, status FROM runs ORDER BY id", "--store", dir.file("s.db"), "--format", "csv"])
         #expect(runs.stdout.contains("2,1,finished"))
         let steps = try CLI.run(["sql", "SELECT MIN(step) AS first, MAX(step) AS last FROM metric_history WHERE run_id = 2 AND key = 'train/loss'",
