@@ -37,7 +37,7 @@ let gitCommandDependencies: [Target.Dependency] = ["GitHistory"]
 // Tokenizer and dataset.
 let tokenizerTargets: [Target] = [
     .target(name: "Tokenizer", dependencies: ["TrainingPlan"]),
-    .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+    .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TrainingPlan"]),
 ]
 let tokenizerCommandDependencies: [Target.Dependency] = ["Tokenizer"]
 
@@ -51,8 +51,8 @@ let trainingTargets: [Target] = [
         linkerSettings: [.linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
-    .target(name: "Training", dependencies: ["Torch", "ExperimentStore", "HardwareMonitor", "TrainingPlan", yams]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Torch", "ExperimentStore"]),
+    .target(name: "Training", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "HardwareMonitor", "TrainingPlan", yams]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Torch", "ExperimentStore", "TrainingPlan"]),
 ]
 let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 

@@ -12,13 +12,40 @@ public struct ConfigSnapshot: Sendable {
         self.resolvedJSON = resolvedJSON
     }
 
-    /// A key is secret when its name contains one of these (case-insensitive).
-    public static let secretMarkers = ["api_key", "apikey", "api-key", "token", "password", "passwd", "secret"]
+    /// A key is secret when its name contains one of these (case-insensitive)...
+    public static let secretMarkers = ["api_key", "apikey", "api-key", "password", "passwd", "secret"]
+    /// ...or has one of these as a whole word (`api_token`, `authToken`, `hf-token`), so
+    /// `target_tokens` or `max_tokens`, which count tokens, stay readable.
+    public static let secretWords: Set<String> = ["token", "credential", "credentials"]
     public static let redacted = "[REDACTED]"
 
     public static func isSecretKey(_ key: String) -> Bool {
         let lower = key.lowercased()
-        return secretMarkers.contains { lower.contains($0) }
+        if secretMarkers.contains(where: { lower.contains($0) }) { return true }
+        return words(of: key).contains { secretWords.contains($0) }
+    }
+
+    /// The lowercase words of a key: split at anything not a letter or digit and where a
+    /// lowercase letter meets an uppercase one (`authToken` -> auth, token).
+    static func words(of key: String) -> [String] {
+        var words = [String]()
+        var current = ""
+        var previousWasLower = false
+        for character in key {
+            guard character.isLetter || character.isNumber else {
+                if !current.isEmpty { words.append(current.lowercased()); current = "" }
+                previousWasLower = false
+                continue
+            }
+            if character.isUppercase && previousWasLower && !current.isEmpty {
+                words.append(current.lowercased())
+                current = ""
+            }
+            current.append(character)
+            previousWasLower = character.isLowercase
+        }
+        if !current.isEmpty { words.append(current.lowercased()) }
+        return words
     }
 
     /// The resolved object with secrets redacted; throws when it is not a JSON object.

@@ -57,3 +57,4 @@ public enum Generator {
 }
 
 import Foundation
+import TrainingPlan

@@ -1,10 +1,11 @@
 import Foundation
+import TrainingPlan
 
 /// The dataset directory of phase 2: `train.bin`, `val.bin`, `dataset.json`, `tokenizer/`.
 public struct TrainingData {
     public let directory: URL
-    public let train: TokenFile
-    public let validation: TokenFile
+    public let train: MappedTokenFile
+    public let validation: MappedTokenFile
 
     public init(directory: URL) throws {
         var isDir: ObjCBool = false
@@ -12,17 +13,17 @@ public struct TrainingData {
             throw TrainingError.badDataset("dataset directory \(directory.path) does not exist: run `blocklab tokenize` first, or pass --data DIR")
         }
         self.directory = directory
-        train = try TokenFile(url: directory.appendingPathComponent("train.bin"))
-        validation = try TokenFile(url: directory.appendingPathComponent("val.bin"))
-        guard train.header.vocabSize == validation.header.vocabSize, train.sequenceLength == validation.sequenceLength else {
+        train = try MappedTokenFile(url: directory.appendingPathComponent("train.bin"))
+        validation = try MappedTokenFile(url: directory.appendingPathComponent("val.bin"))
+        guard train.header.vocabularySize == validation.header.vocabularySize, train.sequenceLength == validation.sequenceLength else {
             throw TrainingError.badDataset("train.bin and val.bin in \(directory.path) disagree on vocab_size or sequence_length: tokenize again")
         }
-        guard train.header.vocabSize > 0 else {
+        guard train.header.vocabularySize > 0 else {
             throw TrainingError.badDataset("train.bin in \(directory.path) has vocab_size 0")
         }
     }
 
-    public var vocabSize: Int { train.header.vocabSize }
+    public var vocabSize: Int { Int(train.header.vocabularySize) }
     public var sequenceLength: Int { train.sequenceLength }
     public var tokenizerDirectory: URL { directory.appendingPathComponent("tokenizer") }
 }
@@ -37,7 +38,7 @@ public struct Batch {
 
     public init() {}
 
-    public mutating func append(sequence index: Int, of file: TokenFile) {
+    public mutating func append(sequence index: Int, of file: MappedTokenFile) {
         var row: [Int64] = []
         row.reserveCapacity(file.sequenceLength)
         file.appendSequence(index, to: &row)

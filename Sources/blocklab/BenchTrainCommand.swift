@@ -4,6 +4,7 @@ import Foundation
 import HardwareMonitor
 import Torch
 import Training
+import TrainingPlan
 
 /// `blocklab bench train`: BlockLab's trainer against a plain PyTorch script on the same
 /// libtorch build, BLAS and thread count, and BlockLab with and without store logging.

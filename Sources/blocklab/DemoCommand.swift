@@ -50,7 +50,7 @@ struct DemoCommand: ParsableCommand {
         sampler.start()
         try run.startPhase("train")
 
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let warmup = TrainingPlan.warmupSteps(totalSteps: steps, ratio: 0.1, minSteps: 20, maxSteps: 1000)
         let peakLR = 5e-4
         var bestVal = Double.infinity
@@ -96,24 +96,5 @@ final class Mutexed<Value>: @unchecked Sendable {
     var value: Value {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
-    }
-}
-
-/// A small seeded generator (SplitMix64) so the demo's curve is the same every time.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A standard normal sample (Box-Muller).
-    mutating func normal() -> Double {
-        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
-        let u2 = Double.random(in: 0..<1, using: &self)
-        return sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2)
     }
 }

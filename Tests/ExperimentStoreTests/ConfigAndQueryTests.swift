@@ -52,6 +52,16 @@ import Testing
         #expect(snapshot.sha256.count == 64)
     }
 
+    @Test func secretKeysAreRecognisedWithoutHidingTokenCounts() {
+        for key in ["api_key", "qdrant.API_KEY", "openaiApiKey", "auth_token", "authToken", "hf-token", "token",
+                    "db_password", "client_secret", "aws_credentials"] {
+            #expect(ConfigSnapshot.isSecretKey(key), "\(key)")
+        }
+        for key in ["target_tokens", "max_tokens", "tokenizer_path", "min_epochs", "keyboard", "vocab_size"] {
+            #expect(!ConfigSnapshot.isSecretKey(key), "\(key)")
+        }
+    }
+
     @Test func runReferencesResolve() throws {
         let dir = TempDir()
         let store = try ExperimentStore.open(at: dir.file("s.db"))

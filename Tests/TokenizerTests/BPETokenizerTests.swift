@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tokenizer
+import TrainingPlan
 
 @Suite struct BPETokenizerTests {
     static let trained: BPETokenizer = try! BPETrainer(vocabularySize: 600).train(fixtureCorpus)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tokenizer
+import TrainingPlan
 
 /// Identity with Hugging Face `tokenizers`: the same ids for a tokenizer BlockLab trained
 /// (loaded by `Tokenizer.from_file` and by `transformers`' `GPT2TokenizerFast`) and for one

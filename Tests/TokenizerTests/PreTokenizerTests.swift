@@ -1,5 +1,6 @@
 import Testing
 @testable import Tokenizer
+import TrainingPlan
 
 /// Expected pieces are what Hugging Face `tokenizers` 0.23 (`ByteLevel(add_prefix_space=False)`)
 /// gives, in its byte-level spelling.

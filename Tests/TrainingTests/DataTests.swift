@@ -11,8 +11,8 @@ extension LibtorchTests {
             let url = dir.appendingPathComponent("train.bin")
             try writeTokenFile(url, sequences: [[1, 2, 3, 4], [5, 6, 0, 0]], sequenceLength: 4, vocabSize: 70_000,
                                lastValid: 2, bytesPerToken: 4)
-            let file = try TokenFile(url: url)
-            #expect(file.header.vocabSize == 70_000 && file.sequenceCount == 2 && file.validTokens(ofSequence: 1) == 2)
+            let file = try MappedTokenFile(url: url)
+            #expect(file.header.vocabularySize == 70_000 && file.sequenceCount == 2 && file.validTokens(ofSequence: 1) == 2)
             var batch = Batch()
             batch.append(sequence: 0, of: file)
             batch.append(sequence: 1, of: file)
@@ -28,11 +28,11 @@ extension LibtorchTests {
                 try TrainingData(directory: dir)
             }
             try Data().write(to: dir.appendingPathComponent("train.bin"))
-            #expect(throws: TrainingError.badDataset("\(dir.path)/train.bin is 0 bytes, shorter than the 64-byte header: the file is empty or truncated")) {
+            #expect(throws: TrainingError.badDataset("\(dir.path)/train.bin is not a valid BlockLab token file: it is shorter than the 64-byte header. Rebuild it with `blocklab tokenize`.")) {
                 try TrainingData(directory: dir)
             }
             try writeTokenFile(dir.appendingPathComponent("train.bin"), sequences: [], sequenceLength: 8, vocabSize: 10)
-            #expect(throws: TrainingError.badDataset("\(dir.path)/train.bin holds no sequences: the dataset is empty (tokenize more history)")) {
+            #expect(throws: TrainingError.badDataset("\(dir.path)/train.bin holds no sequences: the dataset is empty (tokenize more history, or a larger --validation-fraction for val.bin)")) {
                 try TrainingData(directory: dir)
             }
         }

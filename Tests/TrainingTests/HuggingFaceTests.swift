@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Torch
 @testable import Training
+import TrainingPlan
 
 extension LibtorchTests {
     /// Hugging Face loads the model directory as is and computes the same logits.

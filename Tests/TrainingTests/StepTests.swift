@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Torch
 @testable import Training
+import TrainingPlan
 
 extension LibtorchTests {
     @Suite struct StepTests {

@@ -8,7 +8,7 @@ func makeTemporaryDirectory(_ label: String = "blocklab-train") throws -> URL {
     return url
 }
 
-/// Writes a BLOCKTOK token file (the format of `TokenFile`) for tests.
+/// Writes a BLOCKTOK token file (the format of `MappedTokenFile`) for tests.
 func writeTokenFile(_ url: URL, sequences: [[Int]], sequenceLength: Int, vocabSize: Int,
                     lastValid: Int? = nil, padTokenID: Int = 0, bytesPerToken: Int = 2) throws {
     var data = Data()

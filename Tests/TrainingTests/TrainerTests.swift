@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Torch
 @testable import Training
+import TrainingPlan
 
 /// A tiny model on a made-up dataset: 16 training sequences of 16 tokens, vocabulary 64.
 struct TinyRun {

@@ -1,4 +1,5 @@
 import Foundation
+import TrainingPlan
 
 /// Splits records into training and validation by record, never inside one.
 public enum SplitMethod: String, Sendable, Codable, CaseIterable {
