@@ -151,19 +151,7 @@ final class RecordBuilder {
                 change.insertions = 0; change.deletions = 0
                 return change
             }
-            let stats = try patch.lineStats()
-            change.insertions = stats.insertions
-            change.deletions = stats.deletions
-            change.hunks = patch.hunkCount
-            change.isBinary = patch.delta.isBinary
-            if options.includePatch, !change.isBinary {
-                let text = try patch.hunkText()
-                let cap = max(0, min(options.maxPatchBytesPerFile, budget))
-                let kept = text.count <= cap ? text[...] : Self.cutAtLineEnd(text, cap)
-                change.truncated = kept.count < text.count
-                budget -= kept.count
-                change.diffText = TextDecoding.lossy(kept)
-            }
+            try fill(&change, from: patch, budget: &budget)
         } catch {
             change.insertions = nil; change.deletions = nil
             change.error = "\(error)"
@@ -185,25 +173,31 @@ final class RecordBuilder {
                     change.insertions = 0; change.deletions = 0
                     return change
                 }
-                let stats = try patch.lineStats()
-                change.insertions = stats.insertions
-                change.deletions = stats.deletions
-                change.hunks = patch.hunkCount
-                change.isBinary = patch.delta.isBinary
-                if options.includePatch, !change.isBinary {
-                    let text = try patch.hunkText()
-                    let cap = min(options.maxPatchBytesPerFile, budget)
-                    let kept = text.count <= cap ? text[...] : Self.cutAtLineEnd(text, cap)
-                    change.truncated = kept.count < text.count
-                    budget -= kept.count
-                    change.diffText = TextDecoding.lossy(kept)
-                }
+                try fill(&change, from: patch, budget: &budget)
             } catch {
                 change.insertions = nil; change.deletions = nil
                 change.error = "\(error)"
                 errors.append("\(change.path): \(error)")
             }
             return change
+        }
+    }
+
+    /// Line counts, hunks and (when asked for) the patch text of one file, the text capped
+    /// per file and by what is left of the commit's budget.
+    private func fill(_ change: inout FileChange, from patch: Patch, budget: inout Int) throws {
+        let stats = try patch.lineStats()
+        change.insertions = stats.insertions
+        change.deletions = stats.deletions
+        change.hunks = patch.hunkCount
+        change.isBinary = patch.delta.isBinary
+        if options.includePatch, !change.isBinary {
+            let text = try patch.hunkText()
+            let cap = max(0, min(options.maxPatchBytesPerFile, budget))
+            let kept = text.count <= cap ? text[...] : Self.cutAtLineEnd(text, cap)
+            change.truncated = kept.count < text.count
+            budget -= kept.count
+            change.diffText = TextDecoding.lossy(kept)
         }
     }
 
