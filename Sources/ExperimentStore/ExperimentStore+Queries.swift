@@ -24,7 +24,8 @@ extension ExperimentStore {
     private func runInfos(_ db: Database, where clause: String = "", arguments: StatementArguments = []) throws -> [RunInfo] {
         let rows = try Row.fetchAll(db, sql: "SELECT \(Self.runColumns) FROM runs \(clause) ORDER BY id", arguments: arguments)
         var tagsByRun = [Int64: [String: String]]()
-        for row in try Row.fetchAll(db, sql: "SELECT run_id, key, value FROM tags") {
+        for row in try Row.fetchAll(db, sql: "SELECT run_id, key, value FROM tags WHERE run_id IN (SELECT id FROM runs \(clause))",
+                                    arguments: arguments) {
             tagsByRun[row[0], default: [:]][row[1]] = row[2]
         }
         return rows.map { row in

@@ -145,9 +145,29 @@ final class RecordBuilder {
 
     /// A type change diffed content against content, as `git diff` does.
     private func typeChange(_ delta: Delta, budget: inout Int, errors: inout [String]) -> FileChange {
+        change(for: delta, budget: &budget, errors: &errors, patch: { try repository.typeChangePatch(delta) })
+    }
+
+    private func fileChangesOneByOne(of diff: Diff, budget: inout Int, errors: inout [String]) -> [FileChange] {
+        (0..<diff.count).map { index in
+            let delta = diff.delta(at: index)
+            if delta.status == GIT_DELTA_TYPECHANGE {
+                return typeChange(delta, budget: &budget, errors: &errors)
+            }
+            // libgit2 settles the binary flag while making the patch, so it is read again after.
+            return change(for: delta, budget: &budget, errors: &errors, patch: { try diff.patch(at: index) },
+                          binaryWithoutPatch: { diff.delta(at: index).isBinary })
+        }
+    }
+
+    /// One file's change from its patch (none: no lines); a failure is kept in the record
+    /// and in `errors`, and the scrape goes on.
+    private func change(for delta: Delta, budget: inout Int, errors: inout [String], patch makePatch: () throws -> Patch?,
+                        binaryWithoutPatch: (() -> Bool)? = nil) -> FileChange {
         var change = FileChange(delta)
         do {
-            guard let patch = try repository.typeChangePatch(delta) else {
+            guard let patch = try makePatch() else {
+                if let binaryWithoutPatch { change.isBinary = binaryWithoutPatch() }
                 change.insertions = 0; change.deletions = 0
                 return change
             }
@@ -158,29 +178,6 @@ final class RecordBuilder {
             errors.append("\(change.path): \(error)")
         }
         return change
-    }
-
-    private func fileChangesOneByOne(of diff: Diff, budget: inout Int, errors: inout [String]) -> [FileChange] {
-        (0..<diff.count).map { index in
-            let delta = diff.delta(at: index)
-            if delta.status == GIT_DELTA_TYPECHANGE {
-                return typeChange(delta, budget: &budget, errors: &errors)
-            }
-            var change = FileChange(delta)
-            do {
-                guard let patch = try diff.patch(at: index) else {
-                    change.isBinary = diff.delta(at: index).isBinary
-                    change.insertions = 0; change.deletions = 0
-                    return change
-                }
-                try fill(&change, from: patch, budget: &budget)
-            } catch {
-                change.insertions = nil; change.deletions = nil
-                change.error = "\(error)"
-                errors.append("\(change.path): \(error)")
-            }
-            return change
-        }
     }
 
     /// Line counts, hunks and (when asked for) the patch text of one file, the text capped

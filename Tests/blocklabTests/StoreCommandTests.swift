@@ -15,6 +15,23 @@ import Testing
         return try #require(manifest["run"] as? [String: Any])
     }
 
+    /// `blocklab ingest` running in the background, with its stdin to write to.
+    func startIngest(store: String, name: String) throws -> (Process, OutputCollector, FileHandle) {
+        let process = CLI.start(["ingest", "--store", store, "--name", name])
+        try process.run()
+        return (process, OutputCollector(process), (process.standardInput as! Pipe).fileHandleForWriting)
+    }
+
+    /// Polls until the store holds `points` metric rows (or two minutes pass); returns the count.
+    func waitForPoints(_ store: String, _ points: Int) throws -> Int {
+        var seen = 0
+        for _ in 0..<1200 where seen < points {
+            Thread.sleep(forTimeInterval: 0.1)
+            seen = try count(store, "SELECT COUNT(*) FROM metrics")
+        }
+        return seen
+    }
+
     @Test func ingestLogsStdinAndReportsMalformedLinesByNumber() throws {
         let dir = TempDir()
         let store = dir.file("s.db")
@@ -77,18 +94,9 @@ import Testing
     @Test func sigkillMidRunLeavesAnIntactStoreWithEveryFlushedPointAndACrashedRun() throws {
         let dir = TempDir()
         let store = dir.file("s.db")
-        let process = CLI.start(["ingest", "--store", store, "--name", "victim"])
-        try process.run()
-        let collector = OutputCollector(process)
-        let input = (process.standardInput as! Pipe).fileHandleForWriting
+        let (process, collector, input) = try startIngest(store: store, name: "victim")
         input.write(Data(metricLines(0..<5000).utf8))
-        // Wait until the writer has committed all of them.
-        var flushed = 0
-        for _ in 0..<1200 where flushed < 10_000 {
-            Thread.sleep(forTimeInterval: 0.1)
-            flushed = try count(store, "SELECT COUNT(*) FROM metrics")
-        }
-        #expect(flushed == 10_000)
+        #expect(try waitForPoints(store, 10_000) == 10_000)
         input.write(Data(metricLines(5000..<6000).utf8))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -109,16 +117,9 @@ import Testing
     @Test func sigtermMarksTheRunKilledAfterAFinalFlush() throws {
         let dir = TempDir()
         let store = dir.file("s.db")
-        let process = CLI.start(["ingest", "--store", store, "--name", "stopped"])
-        try process.run()
-        let collector = OutputCollector(process)
-        let input = (process.standardInput as! Pipe).fileHandleForWriting
+        let (process, collector, input) = try startIngest(store: store, name: "stopped")
         input.write(Data(metricLines(0..<2000).utf8))
-        var seen = 0
-        for _ in 0..<1200 where seen < 4000 {
-            Thread.sleep(forTimeInterval: 0.1)
-            seen = try count(store, "SELECT COUNT(*) FROM metrics")
-        }
+        _ = try waitForPoints(store, 4000)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         _ = collector.finish()
