@@ -8,6 +8,8 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 let sqlite: Target.Dependency = .product(name: "GRDBSQLite", package: "GRDB.swift")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 
 // The planning formulas every phase shares (epochs, warmup, batch size, learning-rate scaling).
 let planTargets: [Target] = [
@@ -17,11 +19,12 @@ let planTargets: [Target] = [
 
 // The experiment store: the SQLite file, its schema, the run handle and read queries.
 let storeTargets: [Target] = [
-    .target(name: "ExperimentStore", dependencies: [grdb, sqlite], resources: [.copy("Schema")]),
-    .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore"]),
-    // Hardware samples: CPU, RAM, RSS, temperatures, GPUs (nvidia-smi).
-    .target(name: "HardwareMonitor", dependencies: ["ExperimentStore"]),
+    // Hardware samples (CPU, RAM, RSS, temperatures, GPUs through nvidia-smi): a leaf that owns
+    // the sample types; the store records them.
+    .target(name: "HardwareMonitor"),
     .testTarget(name: "HardwareMonitorTests", dependencies: ["HardwareMonitor"]),
+    .target(name: "ExperimentStore", dependencies: [grdb, sqlite, "HardwareMonitor"], resources: [.copy("Schema")]),
+    .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "HardwareMonitor"]),
 ]
 
 // Git history (libgit2).
@@ -59,7 +62,7 @@ let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
-        dependencies: [argumentParser, yams, sqlite, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
+        dependencies: [argumentParser, yams, sqlite, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
     ),
     // Runs the built binary; depends on no module so it tests what a user runs.
@@ -68,7 +71,6 @@ let commandTargets: [Target] = [
 
 let package = Package(
     name: "BlockLab",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "blocklab", targets: ["blocklab"]),
         .library(name: "ExperimentStore", targets: ["ExperimentStore"]),
@@ -79,6 +81,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
     targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
 )

@@ -1,4 +1,5 @@
 import Foundation
+import HardwareMonitor
 
 /// Which way a metric improves, decided from its key: losses, perplexities, errors and times
 /// go down; accuracies, scores and throughputs go up; anything else is read as lower-is-better.

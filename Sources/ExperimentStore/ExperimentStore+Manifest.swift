@@ -1,4 +1,5 @@
 import Foundation
+import HardwareMonitor
 
 /// The manifest of one run (`MANIFEST_DYNAMIC.json`): everything the store holds about it,
 /// in one JSON document that `jq` can read. Sections the pipeline adds later

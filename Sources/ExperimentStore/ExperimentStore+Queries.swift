@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import HardwareMonitor
 
 extension ExperimentStore {
     /// A `running` run is `crashed` when its process is gone: on this host, its pid no

@@ -38,7 +38,7 @@ extension ExperimentStore {
             }
             return id
         }
-        return RunHandle(store: self, id: id, uuid: uuid, name: trimmedName)
+        return RunHandle(store: self, id: id, uuid: uuid, name: trimmedName, flushInterval: spec.flushInterval)
     }
 
     /// A command line as one string a shell would split back into the same words.

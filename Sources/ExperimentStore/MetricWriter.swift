@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import HardwareMonitor
 
 /// Writes one batch of a run's buffered points in one transaction: metric keys interned,
 /// points inserted through a prepared statement bound by hand (the hot path), the per-key
@@ -45,6 +46,7 @@ struct MetricWriter {
                         UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, error = ?
                         WHERE id = ? AND status IN ('running', 'crashed')
                         """, arguments: [status.rawValue, now, now, error, runID])
+                    try Self.closeOpenPhases(runID: runID, status: status, error: error, at: now, db: db)
                 } else {
                     try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [now, runID])
                 }
@@ -54,35 +56,72 @@ struct MetricWriter {
         keyIDs = resolved
     }
 
+    /// A phase still running when its run ends did not finish: it is recorded `failed`,
+    /// with the run's error (e.g. "stopped by SIGTERM") or a note saying so.
+    static func closeOpenPhases(runID: Int64, status: RunStatus, error: String?, at time: Double, db: Database) throws {
+        try db.execute(sql: """
+            UPDATE phases SET status = 'failed', ended_at = ?, error = COALESCE(error, ?)
+            WHERE run_id = ? AND status = 'running'
+            """, arguments: [time, error ?? "the run ended (\(status.rawValue)) before this phase did", runID])
+    }
+
+    /// Updates only the heartbeat (between flushes of a run with a long flush interval).
+    func writeHeartbeat(to store: ExperimentStore) throws {
+        let now = Date().timeIntervalSince1970
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [now, runID])
+        }
+    }
+
     /// Used when the final batch could not be written: the run's end is still recorded,
     /// as `failed` (or `killed`), with how many points were lost and why.
     func writeStatusOnly(_ final: (RunStatus, String?), lost: Int, reason: String, to store: ExperimentStore) throws {
         let now = Date().timeIntervalSince1970
         let status: RunStatus = final.0 == .killed ? .killed : .failed
         let note = "\(lost) points logged at the end could not be written (\(reason))"
+        let error = final.1.map { "\($0); \(note)" } ?? note
         try store.pool.write { db in
             try db.execute(sql: """
                 UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, error = ?
                 WHERE id = ? AND status IN ('running', 'crashed')
-                """, arguments: [status.rawValue, now, now, final.1.map { "\($0); \(note)" } ?? note, runID])
+                """, arguments: [status.rawValue, now, now, error, runID])
+            try Self.closeOpenPhases(runID: runID, status: status, error: error, at: now, db: db)
         }
     }
 
+    /// One key's figures over the new points of a batch.
     private struct Summary {
         var count = 0
         var min = Double.nan, minStep: Int64 = 0
         var max = Double.nan, maxStep: Int64 = 0
         var last = Double.nan, lastStep: Int64 = .min
+
+        /// Min and max keep the smallest step on ties; `last` is the value at the highest step.
+        mutating func add(value: Double, step: Int64) {
+            count += 1
+            if !value.isNaN {
+                if min.isNaN || value < min || (value == min && step < minStep) { min = value; minStep = step }
+                if max.isNaN || value > max || (value == max && step < maxStep) { max = value; maxStep = step }
+            }
+            if step >= lastStep { last = value; lastStep = step }
+        }
     }
 
+    /// Inserts the batch's points and brings each key's summary up to date. A point that
+    /// replaces one already stored (the same key and step logged again) makes its key's
+    /// summary be recomputed from the stored points, so the summary always says what an
+    /// aggregate over `metrics` would; the common case (new steps only) merges the batch's
+    /// own figures and never reads back.
     private static func insertPoints(_ batch: PendingWrites.Batch, runID: Int64, keyIDs: [Int64], db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO metrics (run_id, key_id, step, value, wall_time, epoch) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (run_id, key_id, step) DO UPDATE
-            SET value = excluded.value, wall_time = excluded.wall_time, epoch = excluded.epoch
+        let insert = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO metrics (run_id, key_id, step, value, wall_time, epoch) VALUES (?, ?, ?, ?, ?, ?)
             """)
-        let handle = statement.sqliteStatement
+        let replace = try db.cachedStatement(sql: """
+            UPDATE metrics SET value = ?, wall_time = ?, epoch = ? WHERE run_id = ? AND key_id = ? AND step = ?
+            """)
+        let handle = insert.sqliteStatement
         var summaries = [Summary](repeating: Summary(), count: keyIDs.count)
+        var replaced = [Bool](repeating: false, count: keyIDs.count)
         // Insert key by key (a stable counting sort of the batch): each key's points then go
         // to one place in the (run, key, step) B-tree one after another, instead of four
         // places in turn, which keeps the leaf being filled in cache and splits at the end.
@@ -98,28 +137,28 @@ struct MetricWriter {
             let key = Int(batch.keys[i])
             let step = batch.steps[i]
             let value = batch.values[i]
+            let epoch = batch.epochs[i]
             sqlite3_reset(handle)
             sqlite3_bind_int64(handle, 1, runID)
             sqlite3_bind_int64(handle, 2, keyIDs[key])
             sqlite3_bind_int64(handle, 3, step)
             if value.isNaN { sqlite3_bind_null(handle, 4) } else { sqlite3_bind_double(handle, 4, value) }
             sqlite3_bind_double(handle, 5, batch.times[i])
-            let epoch = batch.epochs[i]
             if epoch.isNaN { sqlite3_bind_null(handle, 6) } else { sqlite3_bind_double(handle, 6, epoch) }
             let code = sqlite3_step(handle)
             guard code == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code),
                                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                    sql: statement.sql)
+                                    sql: insert.sql)
             }
-            var summary = summaries[key]
-            summary.count += 1
-            if !value.isNaN {
-                if summary.min.isNaN || value < summary.min { summary.min = value; summary.minStep = step }
-                if summary.max.isNaN || value > summary.max { summary.max = value; summary.maxStep = step }
+            if sqlite3_changes(db.sqliteConnection) == 0 {
+                // The step is already stored: the later value wins, and the summary is recomputed.
+                try replace.execute(arguments: [value.isNaN ? nil : value, batch.times[i], epoch.isNaN ? nil : epoch,
+                                                runID, keyIDs[key], step])
+                replaced[key] = true
+                continue
             }
-            if step >= summary.lastStep { summary.last = value; summary.lastStep = step }
-            summaries[key] = summary
+            summaries[key].add(value: value, step: step)
         }
         sqlite3_reset(handle)
         let merge = try db.cachedStatement(sql: """
@@ -127,14 +166,16 @@ struct MetricWriter {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, key_id) DO UPDATE SET
                 count = count + excluded.count,
-                min_step = CASE WHEN excluded.min < min OR min IS NULL THEN excluded.min_step ELSE min_step END,
-                min = CASE WHEN excluded.min < min OR min IS NULL THEN excluded.min ELSE min END,
-                max_step = CASE WHEN excluded.max > max OR max IS NULL THEN excluded.max_step ELSE max_step END,
-                max = CASE WHEN excluded.max > max OR max IS NULL THEN excluded.max ELSE max END,
+                min_step = CASE WHEN min IS NULL OR excluded.min < min OR (excluded.min = min AND excluded.min_step < min_step)
+                                THEN excluded.min_step ELSE min_step END,
+                min = CASE WHEN min IS NULL OR excluded.min < min THEN excluded.min ELSE min END,
+                max_step = CASE WHEN max IS NULL OR excluded.max > max OR (excluded.max = max AND excluded.max_step < max_step)
+                                THEN excluded.max_step ELSE max_step END,
+                max = CASE WHEN max IS NULL OR excluded.max > max THEN excluded.max ELSE max END,
                 last = CASE WHEN excluded.last_step >= last_step THEN excluded.last ELSE last END,
                 last_step = MAX(last_step, excluded.last_step)
             """)
-        for (key, summary) in summaries.enumerated() where summary.count > 0 {
+        for (key, summary) in summaries.enumerated() where summary.count > 0 && !replaced[key] {
             try merge.execute(arguments: [
                 runID, keyIDs[key], summary.count,
                 summary.min.isNaN ? nil : summary.min, summary.min.isNaN ? nil : summary.minStep,
@@ -142,6 +183,25 @@ struct MetricWriter {
                 summary.last.isNaN ? nil : summary.last, summary.lastStep,
             ])
         }
+        for (key, wasReplaced) in replaced.enumerated() where wasReplaced {
+            try recomputeSummary(runID: runID, keyID: keyIDs[key], db: db)
+        }
+    }
+
+    /// The summary of one key from its stored points: count, min and max (each at the
+    /// smallest step that holds it), and the value at the highest step.
+    static func recomputeSummary(runID: Int64, keyID: Int64, db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO metric_summaries (run_id, key_id, count, min, min_step, max, max_step, last, last_step)
+            SELECT a.run_id, a.key_id, a.count, a.min,
+                   (SELECT MIN(step) FROM metrics m WHERE m.run_id = a.run_id AND m.key_id = a.key_id AND m.value = a.min),
+                   a.max,
+                   (SELECT MIN(step) FROM metrics m WHERE m.run_id = a.run_id AND m.key_id = a.key_id AND m.value = a.max),
+                   (SELECT value FROM metrics m WHERE m.run_id = a.run_id AND m.key_id = a.key_id AND m.step = a.last_step),
+                   a.last_step
+            FROM (SELECT run_id, key_id, COUNT(*) AS count, MIN(value) AS min, MAX(value) AS max, MAX(step) AS last_step
+                  FROM metrics WHERE run_id = ? AND key_id = ? GROUP BY run_id, key_id) a
+            """, arguments: [runID, keyID])
     }
 
     private static func insert(_ sample: HardwareSample, runID: Int64, db: Database) throws {

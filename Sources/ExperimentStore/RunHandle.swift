@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HardwareMonitor
 import Synchronization
 
 /// A running run. `log` and `logHardware` only append to an in-memory buffer; a background
@@ -16,8 +17,11 @@ public final class RunHandle: @unchecked Sendable {
     public let name: String
     public let store: ExperimentStore
 
-    /// How often the writer flushes when nothing asks it to sooner.
-    public static let flushInterval: TimeInterval = 0.5
+    /// How often the writer flushes when nothing asks it to sooner, unless the run's spec
+    /// says otherwise (`RunSpec.flushInterval`).
+    public static let defaultFlushInterval: TimeInterval = 0.5
+    /// This run's flush interval.
+    public let flushInterval: TimeInterval
     /// Buffered points that wake the writer before its interval is up.
     static let wakeThreshold = 65_536
 
@@ -26,13 +30,15 @@ public final class RunHandle: @unchecked Sendable {
     var state = WriterState()  // guarded by `control`
     let wake = DispatchSemaphore(value: 0)
     private var thread: Thread?
-    private let phaseIDs = Mutex([String: Int64]())
+    let phaseIDs = Mutex([String: Int64]())
 
-    init(store: ExperimentStore, id: Int64, uuid: String, name: String) {
+    init(store: ExperimentStore, id: Int64, uuid: String, name: String, flushInterval: TimeInterval) {
         self.store = store
+        self.flushInterval = flushInterval
         self.id = id
         self.uuid = uuid
         self.name = name
+        Self.open.withLock { $0[ObjectIdentifier(self)] = self }
         let thread = Thread { [unowned self] in self.writerLoop() }
         thread.name = "blocklab-run-\(id)-writer"
         self.thread = thread
@@ -88,212 +94,20 @@ public final class RunHandle: @unchecked Sendable {
         while !state.stopped { control.wait() }
         let failure = state.lastError
         control.unlock()
-        TerminationSignals.unregister(self)
+        _ = Self.open.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) }
         if let failure { throw failure }
     }
 
-    /// Finishes this run as `killed` (after a final flush) when the process gets SIGINT or
-    /// SIGTERM, then exits with 128 + the signal number.
-    public func finishOnTermination() {
-        TerminationSignals.register(self)
-    }
+    // MARK: Every open run of this process
 
-    // MARK: Phases, checkpoints, artifacts (rare; written at once)
+    /// Runs started in this process and not yet finished.
+    private static let open = Mutex([ObjectIdentifier: RunHandle]())
 
-    /// Records the start of a phase of this run.
-    public func startPhase(_ name: String) throws {
-        let now = Date().timeIntervalSince1970
-        let phaseID = try store.write { db -> Int64 in
-            try db.execute(sql: "INSERT INTO phases (run_id, name, status, started_at) VALUES (?, ?, 'running', ?)",
-                           arguments: [id, name, now])
-            return db.lastInsertedRowID
-        }
-        phaseIDs.withLock { $0[name] = phaseID }
-    }
-
-    /// Records the end of a phase, with its counts and stats as JSON.
-    public func finishPhase<Stats: Encodable>(_ name: String, status: PhaseStatus = .finished,
-                                              stats: Stats, error: String? = nil) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(stats), as: UTF8.self)
-        try finishPhase(name, status: status, statsJSON: json, error: error)
-    }
-
-    public func finishPhase(_ name: String, status: PhaseStatus = .finished, error: String? = nil) throws {
-        try finishPhase(name, status: status, statsJSON: "{}", error: error)
-    }
-
-    private func finishPhase(_ name: String, status: PhaseStatus, statsJSON: String, error: String?) throws {
-        guard let phaseID = phaseIDs.withLock({ $0[name] }) else {
-            throw StoreError.invalid("phase '\(name)' was never started in run \(id)")
-        }
-        let now = Date().timeIntervalSince1970
-        try store.write { db in
-            try db.execute(sql: "UPDATE phases SET status = ?, ended_at = ?, stats_json = ?, error = ? WHERE id = ?",
-                           arguments: [status.rawValue, now, statsJSON, error, phaseID])
-        }
-    }
-
-    /// Records a checkpoint once its file (or directory of files) is complete: syncs it to
-    /// disk, computes its sha256 and size, then writes the row. Throws if it does not exist.
-    @discardableResult
-    public func recordCheckpoint(path: String, step: Int, epoch: Double? = nil, format: String,
-                                 isBest: Bool = false, metrics: [String: Double] = [:]) throws -> CheckpointRecord {
-        try FileSync.sync(path: path, what: "checkpoint")
-        let (hex, bytes) = try ExperimentStore.sha256(ofPath: path)
-        let metricsJSON = JSONValue.object(metrics.mapValues { .double($0) }).jsonString()
-        let now = Date().timeIntervalSince1970
-        let rowID = try store.write { db -> Int64 in
-            try db.execute(sql: """
-                INSERT INTO checkpoints (run_id, step, epoch, path, sha256, bytes, format, is_best, metrics_json, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, step, epoch, Self.absolute(path), hex, bytes, format, isBest, metricsJSON, now])
-            return db.lastInsertedRowID
-        }
-        return CheckpointRecord(id: rowID, runID: id, step: step, epoch: epoch, path: Self.absolute(path),
-                                sha256: hex, bytes: bytes, format: format, isBest: isBest,
-                                metrics: metrics, createdAt: now)
-    }
-
-    /// Records an artifact (tokenizer, dataset, report, manifest) with its sha256 and size.
-    @discardableResult
-    public func recordArtifact(path: String, kind: String, name: String? = nil) throws -> ArtifactRecord {
-        try FileSync.sync(path: path, what: "artifact")
-        let (hex, bytes) = try ExperimentStore.sha256(ofPath: path)
-        let artifactName = name ?? URL(fileURLWithPath: path).lastPathComponent
-        let now = Date().timeIntervalSince1970
-        let rowID = try store.write { db -> Int64 in
-            try db.execute(sql: """
-                INSERT INTO artifacts (run_id, kind, name, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, kind, artifactName, Self.absolute(path), hex, bytes, now])
-            return db.lastInsertedRowID
-        }
-        return ArtifactRecord(id: rowID, runID: id, kind: kind, name: artifactName, path: Self.absolute(path),
-                              sha256: hex, bytes: bytes, createdAt: now)
-    }
-
-    static func absolute(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.path
-    }
-
-    // MARK: The writer thread
-
-    struct WriterState {
-        var requested = 0
-        var completed = 0
-        var finalStatus: (RunStatus, String?)?
-        var stopped = false
-        var lastError: (any Error)?
-    }
-
-    private func writerLoop() {
-        var writer = MetricWriter(runID: id)
-        var spare = PendingWrites.Batch()
-        while true {
-            _ = wake.wait(timeout: .now() + Self.flushInterval)
-            control.lock()
-            let target = state.requested
-            let final = state.finalStatus
-            control.unlock()
-
-            pending.withLock { $0.swap(into: &spare) }
-            var error: (any Error)?
-            do {
-                try writer.write(spare, to: store, final: final)
-                spare.removeAll()
-            } catch let failure {
-                error = StoreError.from(failure, path: store.path)
-                if final != nil {
-                    // The points could not be written; still record how the run ended.
-                    try? writer.writeStatusOnly(final!, lost: spare.count, reason: "\(error!)", to: store)
-                }
-            }
-            control.lock()
-            state.completed = max(state.completed, target)
-            state.lastError = error
-            if final != nil { state.stopped = true }
-            control.broadcast()
-            control.unlock()
-            if final != nil { return }
-        }
-    }
-}
-
-/// What `log` has buffered and the writer has not yet taken.
-struct PendingWrites {
-    /// Points are stored column-wise so a swap hands the writer whole arrays.
-    struct Batch {
-        var keyNames: [String] = []
-        var keys: [Int32] = []
-        var steps: [Int64] = []
-        var values: [Double] = []
-        var epochs: [Double] = []
-        var times: [Double] = []
-        var hardware: [HardwareSample] = []
-
-        var count: Int { steps.count }
-
-        mutating func removeAll() {
-            keys.removeAll(keepingCapacity: true)
-            steps.removeAll(keepingCapacity: true)
-            values.removeAll(keepingCapacity: true)
-            epochs.removeAll(keepingCapacity: true)
-            times.removeAll(keepingCapacity: true)
-            hardware.removeAll(keepingCapacity: true)
-        }
-    }
-
-    var keyIndex: [String: Int32] = [:]
-    var batch = Batch()
-    var wakeSent = false
-
-    @inline(__always)
-    mutating func append(key: String, step: Int64, value: Double, epoch: Double, time: Double) {
-        let index: Int32
-        if let known = keyIndex[key] {
-            index = known
-        } else {
-            index = Int32(batch.keyNames.count)
-            keyIndex[key] = index
-            batch.keyNames.append(key)
-        }
-        batch.keys.append(index)
-        batch.steps.append(step)
-        batch.values.append(value)
-        batch.epochs.append(epoch)
-        batch.times.append(time)
-    }
-
-    mutating func shouldWake() -> Bool {
-        if !wakeSent && batch.count >= RunHandle.wakeThreshold {
-            wakeSent = true
-            return true
-        }
-        return false
-    }
-
-    /// Hands the buffered points to the writer, taking its emptied arrays in exchange.
-    /// A batch the writer could not write (it is not empty) keeps its points and gets the
-    /// new ones appended, so nothing is lost across a failed flush.
-    mutating func swap(into spare: inout Batch) {
-        if spare.count == 0 && spare.hardware.isEmpty {
-            Swift.swap(&batch.keys, &spare.keys)
-            Swift.swap(&batch.steps, &spare.steps)
-            Swift.swap(&batch.values, &spare.values)
-            Swift.swap(&batch.epochs, &spare.epochs)
-            Swift.swap(&batch.times, &spare.times)
-            Swift.swap(&batch.hardware, &spare.hardware)
-        } else {
-            spare.keys += batch.keys
-            spare.steps += batch.steps
-            spare.values += batch.values
-            spare.epochs += batch.epochs
-            spare.times += batch.times
-            spare.hardware += batch.hardware
-            batch.removeAll()
-        }
-        spare.keyNames = batch.keyNames
-        wakeSent = false
+    /// Finishes every run of this process that is still open, each after a final flush:
+    /// what a command does when it is told to stop (SIGINT, SIGTERM). Errors are ignored,
+    /// as the process is about to end; a run whose last flush fails still gets its status.
+    public static func finishEveryOpenRun(status: RunStatus, error: String?) {
+        let runs = open.withLock { Array($0.values) }
+        for run in runs { try? run.finish(status: status, error: error) }
     }
 }

@@ -12,6 +12,10 @@ public struct RunSpec: Sendable {
     public var parentRunID: Int64?
     /// Reused when importing a run; a new one is made otherwise.
     public var uuid: String?
+    /// Seconds between the writer's flushes (each one commits what `log` buffered and
+    /// updates the heartbeat). Longer means fewer transactions; what is buffered is still
+    /// written by `finish`, including after SIGINT or SIGTERM.
+    public var flushInterval: TimeInterval = RunHandle.defaultFlushInterval
 
     public init(name: String, experiment: String = "default", tags: [String: String] = [:],
                 config: ConfigSnapshot? = nil, sourceRepository: String? = nil,
@@ -26,60 +30,5 @@ public struct RunSpec: Sendable {
         self.commandLine = commandLine
         self.parentRunID = parentRunID
         self.uuid = uuid
-    }
-}
-
-/// The status a run ends with, or is in.
-public enum RunStatus: String, Sendable, Codable, CaseIterable {
-    case running, finished, failed, crashed, killed
-}
-
-public enum PhaseStatus: String, Sendable, Codable, CaseIterable {
-    case running, finished, failed, skipped
-}
-
-/// One hardware sample; `nil` where the machine does not expose the reading.
-public struct HardwareSample: Sendable, Codable, Equatable {
-    public var time: Double
-    public var step: Int?
-    public var cpuPercent: Double?
-    public var ramUsedBytes: Int64?
-    public var ramPercent: Double?
-    public var processRSSBytes: Int64?
-    public var cpuTemperatureC: Double?
-    public var gpus: [GPUSample]
-
-    public init(time: Double = Date().timeIntervalSince1970, step: Int? = nil, cpuPercent: Double? = nil,
-                ramUsedBytes: Int64? = nil, ramPercent: Double? = nil, processRSSBytes: Int64? = nil,
-                cpuTemperatureC: Double? = nil, gpus: [GPUSample] = []) {
-        self.time = time
-        self.step = step
-        self.cpuPercent = cpuPercent
-        self.ramUsedBytes = ramUsedBytes
-        self.ramPercent = ramPercent
-        self.processRSSBytes = processRSSBytes
-        self.cpuTemperatureC = cpuTemperatureC
-        self.gpus = gpus
-    }
-}
-
-public struct GPUSample: Sendable, Codable, Equatable {
-    public var index: Int
-    public var name: String?
-    public var utilizationPercent: Double?
-    public var memoryUsedBytes: Int64?
-    public var memoryTotalBytes: Int64?
-    public var temperatureC: Double?
-    public var powerWatts: Double?
-
-    public init(index: Int, name: String? = nil, utilizationPercent: Double? = nil, memoryUsedBytes: Int64? = nil,
-                memoryTotalBytes: Int64? = nil, temperatureC: Double? = nil, powerWatts: Double? = nil) {
-        self.index = index
-        self.name = name
-        self.utilizationPercent = utilizationPercent
-        self.memoryUsedBytes = memoryUsedBytes
-        self.memoryTotalBytes = memoryTotalBytes
-        self.temperatureC = temperatureC
-        self.powerWatts = powerWatts
     }
 }

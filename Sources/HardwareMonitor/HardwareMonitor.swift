@@ -1,4 +1,3 @@
-import ExperimentStore
 import Foundation
 
 /// Reads this machine's hardware: CPU use (from /proc/stat, since the previous reading),

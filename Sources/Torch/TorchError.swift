@@ -6,7 +6,7 @@ public struct TorchError: Error, CustomStringConvertible, Sendable {
     public let kind: Kind
     public let message: String
     public var description: String {
-        kind == .outOfMemory ? "out of memory: \(message). Lower training.batch_size or the model size" : message
+        kind == .outOfMemory ? "out of memory: \(message)" : message
     }
 }
 

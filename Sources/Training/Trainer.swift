@@ -82,7 +82,6 @@ public enum Trainer {
         }
         let run = try store.startRun(RunSpec(name: options.runName, config: ConfigSnapshot(yaml: yaml, resolvedJSON: try config.resolvedJSON()),
                                              commandLine: options.commandLine, parentRunID: parent?.id))
-        run.finishOnTermination()
         try run.startPhase("train")
         var loop = Loop(options: options, config: config, run: run)
         do {
@@ -91,6 +90,8 @@ public enum Trainer {
             }
             try loop.prepare(resumeFrom: resumeCheckpoint.map { URL(fileURLWithPath: $0.path) }, parentUUID: parent?.uuid)
             try loop.train()
+        } catch let error as TorchError where error.kind == .outOfMemory {
+            loop.fail("\(error): lower training.batch_size or the model size (model.preset, model.n_embd, model.n_layer)")
         } catch {
             loop.fail("\(error)")
         }
@@ -103,28 +104,15 @@ final class HardwareState: @unchecked Sendable {
     private let lock = NSLock()
     private var _step = 0
     private var _latest: HardwareSample?
-    private var _peaks = TrainingReport.HardwarePeaks()
+    private var _peaks = HardwarePeaks()
     var step: Int { get { lock.withLock { _step } } set { lock.withLock { _step = newValue } } }
     var latest: HardwareSample? { lock.withLock { _latest } }
-    var peaks: TrainingReport.HardwarePeaks { lock.withLock { _peaks } }
+    var peaks: HardwarePeaks { lock.withLock { _peaks } }
 
     func record(_ s: HardwareSample) {
         lock.withLock {
             _latest = s
-            _peaks.samples += 1
-            func mx(_ a: Double?, _ b: Double?) -> Double? { b.map { max(a ?? $0, $0) } ?? a }
-            func mx(_ a: Int64?, _ b: Int64?) -> Int64? { b.map { max(a ?? $0, $0) } ?? a }
-            _peaks.cpuPercent = mx(_peaks.cpuPercent, s.cpuPercent)
-            _peaks.ramPercent = mx(_peaks.ramPercent, s.ramPercent)
-            _peaks.ramUsedBytes = mx(_peaks.ramUsedBytes, s.ramUsedBytes)
-            _peaks.processRssBytes = mx(_peaks.processRssBytes, s.processRSSBytes)
-            _peaks.cpuTemperatureC = mx(_peaks.cpuTemperatureC, s.cpuTemperatureC)
-            for g in s.gpus {
-                _peaks.gpuUtilizationPercent = mx(_peaks.gpuUtilizationPercent, g.utilizationPercent)
-                _peaks.gpuMemoryUsedBytes = mx(_peaks.gpuMemoryUsedBytes, g.memoryUsedBytes)
-                _peaks.gpuTemperatureC = mx(_peaks.gpuTemperatureC, g.temperatureC)
-                _peaks.gpuPowerWatts = mx(_peaks.gpuPowerWatts, g.powerWatts)
-            }
+            _peaks.add(s)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HardwareMonitor
 
 /// `training_report.json`: the original system's report (loss histories, gradient-norm and
 /// learning-rate min/max/history, hardware peaks, perplexity, early stopping, timing), with
@@ -17,18 +18,6 @@ public struct TrainingReport: Codable, Sendable, Equatable {
             min = Swift.min(min ?? v, v)
             max = Swift.max(max ?? v, v)
         }
-    }
-    public struct HardwarePeaks: Codable, Sendable, Equatable {
-        public var cpuPercent: Double?
-        public var ramPercent: Double?
-        public var ramUsedBytes: Int64?
-        public var processRssBytes: Int64?
-        public var cpuTemperatureC: Double?
-        public var gpuUtilizationPercent: Double?
-        public var gpuMemoryUsedBytes: Int64?
-        public var gpuTemperatureC: Double?
-        public var gpuPowerWatts: Double?
-        public var samples = 0
     }
     public struct EarlyStoppingInfo: Codable, Sendable, Equatable {
         public var patience: Int; public var minDelta: Double

@@ -42,7 +42,7 @@ struct DemoCommand: ParsableCommand {
         let store = try storeOptions.openForWriting()
         let snapshot = try YAMLSnapshot.load(text: Self.configYAML)
         let run = try store.startRun(RunSpec(name: name, experiment: "demo", tags: ["kind": "synthetic"], config: snapshot))
-        run.finishOnTermination()
+        TerminationSignals.endRunsOnSignal()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
 
         let currentStep = Mutexed(0)

@@ -1,10 +1,12 @@
 import ArgumentParser
 import ExperimentStore
 import Foundation
+import Subprocess
+import SystemPackage
 
 /// `blocklab ingest`: any program becomes a client by printing JSON lines.
 /// Record formats are documented in README.md ("Logging from any program").
-struct IngestCommand: ParsableCommand {
+struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Start a run and log the JSON lines read on stdin, or printed by a command (after --).",
@@ -19,17 +21,25 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "The run's experiment.") var experiment = "default"
     @Option(help: "A YAML config file to snapshot with the run.") var config: String?
     @Option(name: .customLong("tag"), help: "KEY=VALUE (repeatable).") var tags: [String] = []
+    @Option(help: ArgumentHelp("Seconds between writes to the store (what is buffered is still written at the end, and on SIGINT or SIGTERM).",
+                               valueName: "seconds"))
+    var flushInterval = RunHandle.defaultFlushInterval
     @Argument(parsing: .postTerminator, help: "A command to run; its JSON lines are logged.") var command: [String] = []
 
     func validate() throws {
+        guard flushInterval > 0, flushInterval <= 86_400 else {
+            throw ValidationError("--flush-interval must be between 0 and 86400 seconds, got \(flushInterval)")
+        }
         for tag in tags where !tag.contains("=") || tag.hasPrefix("=") {
             throw ValidationError("--tag '\(tag)' is not KEY=VALUE")
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let snapshot = try config.map(YAMLSnapshot.load)
-        let executable = try command.first.map(Self.resolve)
+        // Resolved before the run starts, so a missing program leaves no run behind.
+        var executable: FilePath?
+        if let name = command.first { executable = try await Self.resolve(name) }
         var tagValues = [String: String]()
         for tag in tags {
             let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -37,37 +47,23 @@ struct IngestCommand: ParsableCommand {
         }
         let store = try storeOptions.openForWriting()
         let runName = name ?? command.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "ingest"
-        let run = try store.startRun(RunSpec(name: runName, experiment: experiment, tags: tagValues, config: snapshot))
+        var spec = RunSpec(name: runName, experiment: experiment, tags: tagValues, config: snapshot)
+        spec.flushInterval = flushInterval
+        let run = try store.startRun(spec)
         var ingester = LineIngester(run: run)
         let outcome: (status: RunStatus, error: String?, exitCode: Int32)
 
-        if command.isEmpty {
-            run.finishOnTermination()
-            LineReader.forEachLine(of: FileHandle.standardInput) { ingester.ingest(line: $0, passThrough: false) }
-            outcome = (.finished, nil, 0)
+        if let executable {
+            outcome = try await ingest(from: executable, into: &ingester, run: run)
         } else {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable!)
-            process.arguments = Array(command.dropFirst())
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            do { try process.run() } catch {
-                try run.finish(status: .failed, error: "could not start \(command[0]): \(error.localizedDescription)")
-                throw CLIError("could not start \(command[0]): \(error.localizedDescription)")
+            TerminationSignals.endRunsOnSignal()
+            var lines = LineSplitter()
+            let input = FileHandle.standardInput
+            while case let chunk = input.availableData, !chunk.isEmpty {
+                chunk.withUnsafeBytes { lines.feed($0) { ingester.ingest(line: $0, passThrough: false) } }
             }
-            // A signal to ingest goes to the command; the run ends with the command's outcome.
-            let childPID = process.processIdentifier
-            ChildSignalForwarder.install(pid: childPID)
-            LineReader.forEachLine(of: pipe.fileHandleForReading) { ingester.ingest(line: $0, passThrough: true) }
-            process.waitUntilExit()
-            let code = process.terminationStatus
-            if process.terminationReason == .uncaughtSignal {
-                outcome = (.killed, "\(command[0]) was killed by signal \(code)", 128 + code)
-            } else if code != 0 {
-                outcome = (.failed, "\(command[0]) exited with status \(code)", code)
-            } else {
-                outcome = (.finished, nil, 0)
-            }
+            lines.finish { ingester.ingest(line: $0, passThrough: false) }
+            outcome = (.finished, nil, 0)
         }
         try run.finish(status: outcome.status, error: outcome.error)
         let summary = "blocklab: run \(run.id) '\(run.name)' \(outcome.status.rawValue): \(ingester.points) points, "
@@ -76,53 +72,48 @@ struct IngestCommand: ParsableCommand {
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 
-    /// A command name without a slash is looked up on PATH, as a shell would.
-    static func resolve(_ name: String) throws -> String {
-        if name.contains("/") { return name }
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw CLIError("command not found: \(name) (not on PATH; give its full path)")
-    }
-}
-
-/// Reads a file handle line by line (LF-separated, CR stripped), in large chunks.
-enum LineReader {
-    static func forEachLine(of handle: FileHandle, _ body: (Substring) -> Void) {
-        var carry = Data()
-        while true {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            carry.append(chunk)
-            var start = carry.startIndex
-            while let newline = carry[start...].firstIndex(of: 0x0A) {
-                body(line(carry[start..<newline]))
-                start = carry.index(after: newline)
+    /// Runs the command with ingest's stdin and stderr, logs the JSON lines of its stdout
+    /// and passes the rest through; SIGINT and SIGTERM sent to ingest go to the command
+    /// (which starts with default signal handling and an empty signal mask, whatever
+    /// ingest inherited), and the run ends with the command's outcome.
+    private func ingest(from executable: FilePath, into ingester: inout LineIngester,
+                        run: RunHandle) async throws -> (status: RunStatus, error: String?, exitCode: Int32) {
+        let result: ExecutionResult<LineIngester, SequenceOutput, FileDescriptorOutput>
+        do {
+            result = try await Subprocess.run(
+                .path(executable), arguments: Arguments(Array(command.dropFirst())),
+                input: .fileDescriptor(.standardInput, closeAfterSpawningProcess: false),
+                output: .sequence,
+                error: .fileDescriptor(.standardError, closeAfterSpawningProcess: false)
+            ) { [ingester] execution in
+                TerminationSignals.forward(to: execution.processIdentifier.value)
+                var ingester = ingester
+                var lines = LineSplitter()
+                for try await buffer in execution.standardOutput {
+                    buffer.withUnsafeBytes { lines.feed($0) { ingester.ingest(line: $0, passThrough: true) } }
+                }
+                lines.finish { ingester.ingest(line: $0, passThrough: true) }
+                return ingester
             }
-            carry = Data(carry[start...])
+        } catch {
+            try run.finish(status: .failed, error: "could not start \(command[0]): \(error)")
+            throw CLIError("could not start \(command[0]): \(error)")
         }
-        if !carry.isEmpty { body(line(carry[...])) }
+        ingester = result.closureResult
+        switch result.terminationStatus {
+        case .exited(0): return (.finished, nil, 0)
+        case .exited(let code): return (.failed, "\(command[0]) exited with status \(code)", code)
+        case .signaled(let signal): return (.killed, "\(command[0]) was killed by signal \(signal)", 128 + signal)
+        }
     }
 
-    private static func line(_ bytes: Data) -> Substring {
-        var text = String(decoding: bytes, as: UTF8.self)[...]
-        if text.hasSuffix("\r") { text = text.dropLast() }
-        return text
-    }
-}
-
-/// Forwards SIGINT and SIGTERM to a child process.
-enum ChildSignalForwarder {
-    nonisolated(unsafe) private static var sources = [any DispatchSourceSignal]()
-
-    static func install(pid: Int32) {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { kill(pid, signalNumber) }
-            source.resume()
-            sources.append(source)
+    /// A command name without a slash is looked up on PATH, as a shell would.
+    static func resolve(_ name: String) async throws -> FilePath {
+        if name.contains("/") { return FilePath(name) }
+        do {
+            return try await Executable.name(name).resolveExecutablePath(in: .inherit)
+        } catch {
+            throw CLIError("command not found: \(name) (not on PATH; give its full path)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ExperimentStore
 import Foundation
+import HardwareMonitor
 
 /// Turns JSON lines into run records. A line that is not a JSON object, or a record that
 /// cannot be used, is reported on stderr with its line number and skipped.
@@ -13,15 +14,21 @@ struct LineIngester {
 
     init(run: RunHandle) { self.run = run }
 
+    /// A wrapped command's own output, shown as it comes (stdout is a pipe or a file more
+    /// often than not, where it would otherwise wait in a buffer).
+    private func passOn(_ line: Substring) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
     mutating func ingest(line: Substring, passThrough: Bool) {
         lineNumber += 1
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("{") else {
-            if passThrough { print(line) } else if !trimmed.isEmpty { report("not a JSON object") }
+            if passThrough { passOn(line) } else if !trimmed.isEmpty { report("not a JSON object") }
             return
         }
         guard case .object(let object)? = try? JSONValue.parse(Data(trimmed.utf8)) else {
-            if passThrough { print(line) }
+            if passThrough { passOn(line) }
             report("malformed JSON")
             return
         }

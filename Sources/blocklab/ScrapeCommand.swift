@@ -107,7 +107,7 @@ struct ScrapeCommand: ParsableCommand {
         let repo = URL(fileURLWithPath: source.repo).standardizedFileURL.path
         let run = try store.startRun(RunSpec(name: name, config: ConfigSnapshot(yaml: nil, resolvedJSON: json),
                                              sourceRepository: repo, sourceCommit: head))
-        run.finishOnTermination()
+        TerminationSignals.endRunsOnSignal()
         return run
     }
 

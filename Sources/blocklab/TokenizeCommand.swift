@@ -68,7 +68,7 @@ struct TokenizeCommand: ParsableCommand {
                              "target_tokens": targetTokens, "min_epochs": minEpochs, "max_epochs": maxEpochs] as [String: Any],
             ], options: [.sortedKeys])
             run = try store.startRun(RunSpec(name: name, config: ConfigSnapshot(yaml: nil, resolvedJSON: config)))
-            run?.finishOnTermination()
+            TerminationSignals.endRunsOnSignal()
             try run?.startPhase("tokenize")
         }
         let manifest: DatasetManifest

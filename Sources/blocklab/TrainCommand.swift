@@ -55,6 +55,7 @@ struct TrainCommand: ParsableCommand {
         }
         let store = try storeOptions.openForWriting()
         let outcome: TrainOutcome
+        TerminationSignals.endRunsOnSignal()
         do { outcome = try Trainer.run(options, store: store) } catch { throw CLIError("\(error)") }
         if json {
             struct Summary: Encodable { let runId: Int64; let status: String; let steps: Int; let bestValLoss: Double?; let modelDirectory: String; let error: String? }

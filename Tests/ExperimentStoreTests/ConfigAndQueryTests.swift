@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HardwareMonitor
 import Testing
 @testable import ExperimentStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HardwareMonitor
 import Testing
 @testable import ExperimentStore
 
@@ -47,6 +48,61 @@ import Testing
         #expect(try store.metricHistory(runID: run.id, key: "loss").map(\.value) == [4])
     }
 
+    @Test func theSummaryOfARelloggedStepIsItsOnlyPoint() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "b"))
+        run.log(step: 1, ["loss": 1])
+        run.log(step: 1, ["loss": 9])     // the same batch
+        try run.finish()
+        let summary = try #require(try store.metricSummaries(runID: run.id).first)
+        #expect(summary == MetricSummary(key: "loss", count: 1, min: 9, minStep: 1, max: 9, maxStep: 1, last: 9, lastStep: 1))
+    }
+
+    /// Random logging with steps logged again (in the same flush and in later ones), NaNs,
+    /// steps out of order and ties: after every flush the summaries equal an aggregate over
+    /// the stored points.
+    @Test(arguments: [1, 2, 3, 4, 5])
+    func summariesEqualAnAggregateOverThePoints(seed: UInt64) throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "random"))
+        var random = SplitMix(seed: seed)
+        for round in 0..<12 {
+            for _ in 0..<(1 + Int(random.next() % 40)) {
+                let step = Int(random.next() % 30)
+                let draw = random.next() % 12
+                let value = draw == 0 ? Double.nan : Double(draw % 5)   // few distinct values: ties
+                run.log(step: step, ["k\(random.next() % 3)": value])
+            }
+            try run.flush()
+            try expectSummariesMatchPoints(store: store, runID: run.id, context: "seed \(seed) round \(round)")
+        }
+        try run.finish()
+        try expectSummariesMatchPoints(store: store, runID: run.id, context: "seed \(seed) at the end")
+    }
+
+    private func expectSummariesMatchPoints(store: ExperimentStore, runID: Int64, context: String) throws {
+        let expected: [MetricSummary] = try store.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT k.key, COUNT(*), MIN(m.value), MAX(m.value), MAX(m.step) FROM metrics m
+                JOIN metric_keys k ON k.id = m.key_id WHERE m.run_id = ? GROUP BY k.key ORDER BY k.key
+                """, arguments: [runID]).map { row in
+                let key: String = row[0]
+                let points = try Row.fetchAll(db, sql: """
+                    SELECT m.step, m.value FROM metrics m JOIN metric_keys k ON k.id = m.key_id
+                    WHERE m.run_id = ? AND k.key = ? ORDER BY m.step
+                    """, arguments: [runID, key]).map { (step: $0[0] as Int, value: $0[1] as Double?) }
+                let min: Double? = row[2], max: Double? = row[3]
+                return MetricSummary(key: key, count: row[1], min: min, minStep: points.first { $0.value == min && min != nil }?.step,
+                                     max: max, maxStep: points.first { $0.value == max && max != nil }?.step,
+                                     last: points.last?.value, lastStep: row[4])
+            }
+        }
+        let actual = try store.metricSummaries(runID: runID).sorted { $0.key < $1.key }
+        #expect(actual == expected, "\(context)")
+    }
+
     @Test func logNeverWaitsAndTheWriterFlushesOnItsOwn() throws {
         let dir = TempDir()
         let store = try ExperimentStore.open(at: dir.file("s.db"))
@@ -61,7 +117,7 @@ import Testing
         }
         #expect(seen == 1000)
         let before = try reader.run("background").heartbeatAt
-        Thread.sleep(forTimeInterval: RunHandle.flushInterval * 3)
+        Thread.sleep(forTimeInterval: RunHandle.defaultFlushInterval * 3)
         #expect(try reader.run("background").heartbeatAt > before)
         try run.finish()
     }
@@ -167,5 +223,18 @@ import Testing
         // Another host: only the heartbeat can tell.
         #expect(ExperimentStore.effectiveStatus(recorded: .running, heartbeatAt: 1000, pid: 1, hostname: "elsewhere", now: 1030) == .running)
         #expect(ExperimentStore.effectiveStatus(recorded: .running, heartbeatAt: 1000, pid: 1, hostname: "elsewhere", now: 1061) == .crashed)
+    }
+}
+
+/// A small seeded generator for reproducible random logs (SplitMix64).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -106,7 +106,7 @@ extension LibtorchTests {
             #expect(report.trainLossHistory.count == 12 && report.gradientNorms.history.count == 12)
             #expect(abs(report.learningRate.max! - 1e-2) < 1e-12 && report.status == "finished")
             #expect(report.epochLossHistory.count == 3 && report.validationHistory.count == 5)
-            #expect(report.hardwarePeaks.samples > 0 && report.hardwarePeaks.processRssBytes! > 0)
+            #expect(report.hardwarePeaks.samples > 0 && report.hardwarePeaks.processRSSBytes! > 0)
             #expect(try t.store.artifacts(runID: outcome.runID).contains { $0.kind == "report" })
             // Directories step-N, each recorded once; best and last link to them; the
             // periodic ones (5, 10) and the last (12) stay.

@@ -56,24 +56,51 @@ enum CLI {
     }
 }
 
-/// Drains a running process's stdout and stderr on background threads.
+/// Drains a running process's stdout and stderr on background threads, chunk by chunk, so
+/// a test can wait for a line while the process runs (`waitFor`) and read everything at the end.
 final class OutputCollector: @unchecked Sendable {
     private var out = Data()
     private var err = Data()
+    private let lock = NSLock()
     private let group = DispatchGroup()
 
     init(_ process: Process) {
         let outHandle = (process.standardOutput as! Pipe).fileHandleForReading
         let errHandle = (process.standardError as! Pipe).fileHandleForReading
+        drain(outHandle) { self.out.append($0) }
+        drain(errHandle) { self.err.append($0) }
+    }
+
+    private func drain(_ handle: FileHandle, into append: @escaping @Sendable (Data) -> Void) {
         group.enter()
-        DispatchQueue.global().async { self.out = outHandle.readDataToEndOfFile(); self.group.leave() }
-        group.enter()
-        DispatchQueue.global().async { self.err = errHandle.readDataToEndOfFile(); self.group.leave() }
+        DispatchQueue.global().async {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                self.lock.withLock { append(chunk) }
+            }
+            self.group.leave()
+        }
+    }
+
+    /// What the process has printed so far.
+    var stdoutSoFar: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
+    var stderrSoFar: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
+
+    /// Polls until `condition` holds for (stdout, stderr) so far, or `polls` × 50 ms pass
+    /// (a guard against hanging, not a time limit on what is tested). Returns whether it held.
+    @discardableResult
+    func waitFor(polls: Int = 2400, _ condition: (String, String) -> Bool) -> Bool {
+        for _ in 0..<polls {
+            if condition(stdoutSoFar, stderrSoFar) { return true }
+            usleep(50_000)
+        }
+        return condition(stdoutSoFar, stderrSoFar)
     }
 
     func finish() -> (String, String) {
         group.wait()
-        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        return lock.withLock { (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self)) }
     }
 }
 

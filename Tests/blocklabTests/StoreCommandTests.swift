@@ -114,22 +114,6 @@ import Testing
         #expect(try count(store, "SELECT COUNT(*) FROM runs WHERE status = 'crashed'") == 1)
     }
 
-    @Test func sigtermMarksTheRunKilledAfterAFinalFlush() throws {
-        let dir = TempDir()
-        let store = dir.file("s.db")
-        let (process, collector, input) = try startIngest(store: store, name: "stopped")
-        input.write(Data(metricLines(0..<2000).utf8))
-        _ = try waitForPoints(store, 4000)
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        _ = collector.finish()
-        #expect(process.terminationStatus == 128 + SIGTERM)
-        let run = try status(store, "stopped")
-        #expect(run["status"] as? String == "killed")
-        #expect((run["error"] as? String)?.contains("SIGTERM") == true)
-        #expect(try count(store, "SELECT COUNT(*) FROM metrics") == 4000)
-    }
-
     @Test func fourWritersAndAReaderShareOneStoreWithoutLockErrors() throws {
         let dir = TempDir()
         let store = dir.file("s.db")

@@ -1,0 +1,79 @@
+import HardwareMonitor
+
+/// What `log` has buffered and the writer has not yet taken.
+struct PendingWrites {
+    /// Points are stored column-wise so a swap hands the writer whole arrays.
+    struct Batch {
+        var keyNames: [String] = []
+        var keys: [Int32] = []
+        var steps: [Int64] = []
+        var values: [Double] = []
+        var epochs: [Double] = []
+        var times: [Double] = []
+        var hardware: [HardwareSample] = []
+
+        var count: Int { steps.count }
+
+        mutating func removeAll() {
+            keys.removeAll(keepingCapacity: true)
+            steps.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
+            epochs.removeAll(keepingCapacity: true)
+            times.removeAll(keepingCapacity: true)
+            hardware.removeAll(keepingCapacity: true)
+        }
+    }
+
+    var keyIndex: [String: Int32] = [:]
+    var batch = Batch()
+    var wakeSent = false
+
+    @inline(__always)
+    mutating func append(key: String, step: Int64, value: Double, epoch: Double, time: Double) {
+        let index: Int32
+        if let known = keyIndex[key] {
+            index = known
+        } else {
+            index = Int32(batch.keyNames.count)
+            keyIndex[key] = index
+            batch.keyNames.append(key)
+        }
+        batch.keys.append(index)
+        batch.steps.append(step)
+        batch.values.append(value)
+        batch.epochs.append(epoch)
+        batch.times.append(time)
+    }
+
+    mutating func shouldWake() -> Bool {
+        if !wakeSent && batch.count >= RunHandle.wakeThreshold {
+            wakeSent = true
+            return true
+        }
+        return false
+    }
+
+    /// Hands the buffered points to the writer, taking its emptied arrays in exchange.
+    /// A batch the writer could not write (it is not empty) keeps its points and gets the
+    /// new ones appended, so nothing is lost across a failed flush.
+    mutating func swap(into spare: inout Batch) {
+        if spare.count == 0 && spare.hardware.isEmpty {
+            Swift.swap(&batch.keys, &spare.keys)
+            Swift.swap(&batch.steps, &spare.steps)
+            Swift.swap(&batch.values, &spare.values)
+            Swift.swap(&batch.epochs, &spare.epochs)
+            Swift.swap(&batch.times, &spare.times)
+            Swift.swap(&batch.hardware, &spare.hardware)
+        } else {
+            spare.keys += batch.keys
+            spare.steps += batch.steps
+            spare.values += batch.values
+            spare.epochs += batch.epochs
+            spare.times += batch.times
+            spare.hardware += batch.hardware
+            batch.removeAll()
+        }
+        spare.keyNames = batch.keyNames
+        wakeSent = false
+    }
+}
