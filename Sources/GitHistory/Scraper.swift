@@ -38,6 +38,14 @@ public final class Scraper {
     }
 
     func forEachRecord(progress: ((Int, Int) -> Void)?, _ body: (CommitRecord) throws -> Void) throws(GitHistoryError) {
+        try mapRecords(progress: progress, { $0 }, consume: body)
+    }
+
+    /// Builds every commit's record on `options.workers` threads (one libgit2 repository
+    /// handle each), turns it into a `T` on the same thread, and hands the results to
+    /// `consume` on this thread in output order.
+    func mapRecords<T>(progress: ((Int, Int) -> Void)?, _ transform: @escaping (CommitRecord) -> T,
+                       consume: (T) throws -> Void) throws(GitHistoryError) {
         let graph = self.graph, options = self.options, path = repositoryPath
         do {
             try orderedParallelMap(
@@ -45,9 +53,9 @@ public final class Scraper {
                 makeState: { () throws(GitHistoryError) -> RecordBuilder in
                     try RecordBuilder(path: path, graph: graph, options: options)
                 },
-                work: { builder, i in builder.record(forNode: graph.selected[i]) },
-                consume: { i, record in
-                    try body(record)
+                work: { builder, i in transform(builder.record(forNode: graph.selected[i])) },
+                consume: { i, value in
+                    try consume(value)
                     progress?(i + 1, graph.selected.count)
                 })
         } catch let error as GitHistoryError {
@@ -71,31 +79,16 @@ public final class Scraper {
         } catch {
             throw .output("cannot create \(directory.path): \(error.localizedDescription)")
         }
-        let graph = self.graph, options = self.options, path = repositoryPath
         try JSONLinesFile.write(commitsURL) { file throws(GitHistoryError) in
-            do {
-                try orderedParallelMap(
-                    count: graph.selected.count, workers: options.workers,
-                    makeState: { () throws(GitHistoryError) -> RecordBuilder in
-                        try RecordBuilder(path: path, graph: graph, options: options)
-                    },
-                    work: { builder, i -> ([UInt8], Bool) in
-                        let record = builder.record(forNode: graph.selected[i])
-                        var json = JSONWriter()
-                        record.writeJSONLine(to: &json)
-                        return (json.bytes, record.error != nil)
-                    },
-                    consume: { i, line in
-                        try file.append(line.0)
-                        summary.commits += 1
-                        if line.1 { summary.commitsWithErrors += 1 }
-                        progress?(i + 1, graph.selected.count)
-                    })
-            } catch let error as GitHistoryError {
-                throw error
-            } catch {
-                throw .output(error.localizedDescription)
-            }
+            try mapRecords(progress: progress, { record -> (line: [UInt8], failed: Bool) in
+                var json = JSONWriter()
+                record.writeJSONLine(to: &json)
+                return (json.bytes, record.error != nil)
+            }, consume: { line in
+                try file.append(line.line)
+                summary.commits += 1
+                if line.failed { summary.commitsWithErrors += 1 }
+            })
             summary.commitsBytes = file.bytesWritten
         }
         guard options.includeFileChunks else {
@@ -120,26 +113,6 @@ public final class Scraper {
         }
         summary.seconds = Date().timeIntervalSince(started)
         return summary
-    }
-}
-
-/// What a scrape wrote; stored as the phase's stats.
-public struct ScrapeSummary: Codable, Sendable {
-    public var repository: String
-    public var references: [String]
-    public var headCommit: String?
-    public var workers: Int
-    public var commits = 0
-    public var commitsWithErrors = 0
-    public var commitsBytes = 0
-    public var files = FileChunkCounts()
-    public var filesBytes = 0
-    public var seconds = 0.0
-
-    enum CodingKeys: String, CodingKey {
-        case repository, references, workers, commits, files, seconds
-        case headCommit = "head_commit", commitsWithErrors = "commits_with_errors"
-        case commitsBytes = "commits_bytes", filesBytes = "files_bytes"
     }
 }
 

@@ -87,14 +87,3 @@ struct DemoCommand: ParsableCommand {
         FileHandle.standardError.write(Data("blocklab demo: recorded run \(run.id) (\(run.uuid)) in \(store.path)\n".utf8))
     }
 }
-
-/// A value shared between threads behind a lock.
-final class Mutexed<Value>: @unchecked Sendable {
-    private var stored: Value
-    private let lock = NSLock()
-    init(_ value: Value) { stored = value }
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
-}

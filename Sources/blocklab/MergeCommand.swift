@@ -1,0 +1,17 @@
+import ArgumentParser
+import Foundation
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge", abstract: "Import the runs of another store that this one lacks (matched by uuid).")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The other store file.") var other: String
+
+    func run() throws {
+        let report = try storeOptions.openForWriting().merge(from: other)
+        if output.format == .json { try output.printJSON(report); return }
+        print("imported \(report.imported.count) runs (\(report.metricPoints) metric points); \(report.skipped) already here")
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import ExperimentStore
+import Foundation
+
+struct ReapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reap", abstract: "Record 'crashed' for runs whose process is gone without finishing.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let reaped = try storeOptions.openForWriting().reap()
+        if output.format == .json { try output.printJSON(reaped); return }
+        output.print(headers: ["id", "name", "last heartbeat"],
+                     rows: reaped.map { [String($0.id), $0.name, Display.time($0.heartbeatAt)] })
+    }
+}
