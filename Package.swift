@@ -46,12 +46,19 @@ let tokenizerCommandDependencies: [Target.Dependency] = ["Tokenizer"]
 
 // libtorch model and the training loop.
 let trainingTargets: [Target] = [
-    // Debian's libtorch-dev (CPU); its C++ API headers live outside the default include path.
+    // The C API over libtorch (ctorch.h). Swift links `CTorch`, whose functions forward to
+    // libBlockLabTorch.so, opened on first use, so commands that never touch a model start
+    // without loading libtorch (~1 s of static initialisers). `CTorchLibrary` is ctorch.cpp
+    // on Debian's libtorch-dev (CPU), built as that library (product `BlockLabTorch`).
+    .target(name: "CTorch", linkerSettings: [.linkedLibrary("dl")]),
     .target(
-        name: "CTorch",
+        name: "CTorchLibrary",
+        // include/ links to CTorch's ctorch.h, the one declaration of the API.
         cxxSettings: [.unsafeFlags(["-std=c++17", "-I/usr/include/torch/csrc/api/include", "-O2",
                                     "-Wno-deprecated-declarations"])],
-        linkerSettings: [.linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
+        // -Bsymbolic: the library's own calls never bind to the loader's functions of the same names.
+        linkerSettings: [.linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+                         .unsafeFlags(["-Xlinker", "-Bsymbolic"])]
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "Training", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "HardwareMonitor", "TrainingPlan", yams]),
@@ -76,6 +83,7 @@ let package = Package(
         .library(name: "ExperimentStore", targets: ["ExperimentStore"]),
         .library(name: "TrainingPlan", targets: ["TrainingPlan"]),
         .library(name: "HardwareMonitor", targets: ["HardwareMonitor"]),
+        .library(name: "BlockLabTorch", type: .dynamic, targets: ["CTorchLibrary"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),

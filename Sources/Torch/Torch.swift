@@ -16,7 +16,15 @@ public enum Device: String, Sendable, CaseIterable, Codable {
 }
 
 /// Library-wide settings of libtorch.
+///
+/// libtorch is loaded on first use (see ctorch.h), not when the process starts; `load()`
+/// loads it now, so a command can report a missing or broken libtorch before it starts work.
 public enum Torch {
+    /// Loads libBlockLabTorch.so and libtorch if not yet loaded; throws what is missing and
+    /// how to install it.
+    public static func load() throws(TorchError) { try check(ct_library_load()) }
+    /// Where libBlockLabTorch.so is loaded from ($BLOCKLAB_TORCH_LIBRARY, else beside the executable).
+    public static var libraryPath: String { String(cString: ct_library_path()) }
     /// Intra-op threads (libtorch defaults to 1 on Debian's build; use the core count).
     public static func setThreads(_ count: Int) throws(TorchError) { try check(ct_set_num_threads(Int32(count))) }
     public static var threads: Int { Int(ct_get_num_threads()) }

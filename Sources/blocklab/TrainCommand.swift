@@ -34,6 +34,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
+        try Torch.load()    // a missing libtorch is reported before anything is recorded
         var yaml: String?
         let configPath = config ?? (resume == nil && FileManager.default.fileExists(atPath: "training_config.yaml") ? "training_config.yaml" : nil)
         if let configPath {
