@@ -9,6 +9,7 @@ let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 let sqlite: Target.Dependency = .product(name: "GRDBSQLite", package: "GRDB.swift")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+let heap: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 
 // The planning formulas every phase shares (epochs, warmup, batch size, learning-rate scaling).
@@ -39,7 +40,7 @@ let gitCommandDependencies: [Target.Dependency] = ["GitHistory"]
 
 // Tokenizer and dataset.
 let tokenizerTargets: [Target] = [
-    .target(name: "Tokenizer", dependencies: ["TrainingPlan"]),
+    .target(name: "Tokenizer", dependencies: ["TrainingPlan", heap]),
     .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TrainingPlan"]),
 ]
 let tokenizerCommandDependencies: [Target.Dependency] = ["Tokenizer"]
@@ -91,6 +92,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
     ],
     targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
 )

@@ -1,3 +1,5 @@
+import HeapModule
+
 /// One thread's encoder: the tokenizer plus a cache from pre-token bytes to ids, so each
 /// distinct word is merged once. Not thread-safe; make one per thread
 /// (`BPETokenizer.makeEncoder()`). The cache is emptied when it passes `cacheLimitBytes`.
@@ -194,13 +196,13 @@ enum BPEMerge {
         var next = [Int32](0..<Int32(n)).map { $0 + 1 }
         next[n - 1] = -1
         var prev = [Int32](0..<Int32(n)).map { $0 - 1 }
-        var heap = MinHeap()
+        var heap = Heap<UInt64>()
         for i in 0..<(n - 1) {
             if let merge = pairs.lookup(symbols[i], symbols[i + 1]) {
-                heap.push((merge >> 32) << 32 | UInt64(i))
+                heap.insert((merge >> 32) << 32 | UInt64(i))
             }
         }
-        while let top = heap.pop() {
+        while let top = heap.popMin() {
             let rank = top >> 32
             let pos = Int(top & 0xFFFF_FFFF)
             let right = Int(next[pos])
@@ -214,50 +216,12 @@ enum BPEMerge {
             if after >= 0 { prev[after] = Int32(pos) }
             let before = Int(prev[pos])
             if before >= 0, let m = pairs.lookup(symbols[before], symbols[pos]) {
-                heap.push((m >> 32) << 32 | UInt64(before))
+                heap.insert((m >> 32) << 32 | UInt64(before))
             }
             if after >= 0, let m = pairs.lookup(symbols[pos], symbols[after]) {
-                heap.push((m >> 32) << 32 | UInt64(pos))
+                heap.insert((m >> 32) << 32 | UInt64(pos))
             }
         }
         symbols.removeAll { $0 < 0 }
-    }
-}
-
-/// A binary min-heap of UInt64 keys.
-struct MinHeap {
-    private var items: [UInt64] = []
-    var isEmpty: Bool { items.isEmpty }
-    var count: Int { items.count }
-
-    mutating func push(_ value: UInt64) {
-        items.append(value)
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if items[parent] <= items[i] { break }
-            items.swapAt(parent, i)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> UInt64? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            let n = items.count
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < n && items[l] < items[m] { m = l }
-                if r < n && items[r] < items[m] { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
-        }
-        return first
     }
 }

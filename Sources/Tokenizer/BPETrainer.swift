@@ -1,4 +1,5 @@
 import Foundation
+import HeapModule
 
 /// Trains a byte-level BPE tokenizer (Hugging Face's `BpeTrainer` algorithm over GPT-2
 /// pre-tokens). Ids: bytes 0...255 (id = byte value), then merges in order, then the
@@ -131,7 +132,7 @@ struct MergeState {
     var wordCount: [Int64] = []
     var pairCounts: [UInt64: Int64] = [:]
     var wordsWithPair: [UInt64: [Int32]] = [:]
-    var heap = PairHeap()
+    var heap = Heap<MergeCandidate>()
     var visited: [Int32] = []
     var stamp: Int32 = 0
 
@@ -151,15 +152,16 @@ struct MergeState {
                 if wordsWithPair[pair]?.last != Int32(w) { wordsWithPair[pair, default: []].append(Int32(w)) }
             }
         }
-        for (pair, count) in pairCounts { heap.push(count: count, pair: pair) }
+        for (pair, count) in pairCounts { heap.insert(MergeCandidate(count: count, pair: pair)) }
     }
 
     /// The pair to merge next and its count: the highest count, then the smallest pair.
     mutating func popBest() -> (UInt64, Int)? {
-        while let (count, pair) = heap.pop() {
+        while let top = heap.popMax() {
+            let (count, pair) = (top.count, top.pair)
             let current = pairCounts[pair] ?? 0
             if current == count { return (pair, Int(count)) }
-            if current > 0 && current < count { heap.push(count: current, pair: pair) }
+            if current > 0 && current < count { heap.insert(MergeCandidate(count: current, pair: pair)) }
         }
         return nil
     }
@@ -202,7 +204,7 @@ struct MergeState {
         }
         pairCounts.removeValue(forKey: pair)
         for pairKey in grown.keys.sorted() {
-            if let count = pairCounts[pairKey], count > 0 { heap.push(count: count, pair: pairKey) }
+            if let count = pairCounts[pairKey], count > 0 { heap.insert(MergeCandidate(count: count, pair: pairKey)) }
         }
     }
 
@@ -219,52 +221,13 @@ struct MergeState {
     }
 }
 
-/// A max-heap of (count, pair): the highest count first, then the smallest pair.
-struct PairHeap {
-    private var counts: [Int64] = []
-    private var pairs: [UInt64] = []
+/// A candidate merge in the trainer's heap: the highest count comes out first, then the
+/// smallest pair, so training is deterministic.
+struct MergeCandidate: Comparable {
+    var count: Int64
+    var pair: UInt64
 
-    @inline(__always)
-    private func above(_ i: Int, _ j: Int) -> Bool {
-        counts[i] > counts[j] || (counts[i] == counts[j] && pairs[i] < pairs[j])
-    }
-
-    private mutating func swap(_ i: Int, _ j: Int) {
-        counts.swapAt(i, j)
-        pairs.swapAt(i, j)
-    }
-
-    mutating func push(count: Int64, pair: UInt64) {
-        counts.append(count)
-        pairs.append(pair)
-        var i = counts.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !above(i, parent) { break }
-            swap(i, parent)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> (Int64, UInt64)? {
-        guard !counts.isEmpty else { return nil }
-        let top = (counts[0], pairs[0])
-        let lastCount = counts.removeLast(), lastPair = pairs.removeLast()
-        if !counts.isEmpty {
-            counts[0] = lastCount
-            pairs[0] = lastPair
-            var i = 0
-            let n = counts.count
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < n && above(l, m) { m = l }
-                if r < n && above(r, m) { m = r }
-                if m == i { break }
-                swap(i, m)
-                i = m
-            }
-        }
-        return top
+    static func < (a: Self, b: Self) -> Bool {
+        a.count < b.count || (a.count == b.count && a.pair > b.pair)
     }
 }

@@ -68,8 +68,7 @@ enum Display {
 
     static func time(_ seconds: Double?) -> String? {
         guard let seconds else { return nil }
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        return Date(timeIntervalSince1970: seconds).formatted(.iso8601)
     }
 
     static func duration(_ seconds: Double) -> String {
