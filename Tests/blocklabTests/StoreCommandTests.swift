@@ -160,11 +160,18 @@ import Testing
         let store = dir.file("s.db")
         try CLI.run(["ingest", "--store", store, "--name", "r"], stdin: metricLines(0..<10))
         let before = try Data(contentsOf: URL(fileURLWithPath: store))
-        for sql in ["INSERT INTO tags VALUES (1, 'a', 'b')", "UPDATE runs SET name = 'x'", "DELETE FROM runs",
-                    "DROP TABLE runs", "ATTACH DATABASE '\(dir.file("x.db"))' AS x", "PRAGMA journal_mode = DELETE"] {
+        // Each refusal names the statement refused, even after a statement that ran.
+        let refused = [
+            ("INSERT INTO tags VALUES (1, 'a', 'b')", "INSERT"), ("UPDATE runs SET name = 'x'", "UPDATE"),
+            ("DELETE FROM runs", "DELETE"), ("DROP TABLE runs", "DROP TABLE"), ("SELECT 1; DROP TABLE runs", "DROP TABLE"),
+            ("SELECT 1;\n-- tidy up\ndrop view run_summary", "DROP VIEW"), ("CREATE INDEX i ON runs(name)", "CREATE INDEX"),
+            ("CREATE TEMP TABLE t (x)", "CREATE TABLE"), ("ALTER TABLE runs ADD COLUMN x", "ALTER TABLE"), ("VACUUM", "VACUUM"),
+            ("ATTACH DATABASE '\(dir.file("x.db"))' AS x", "ATTACH"), ("PRAGMA journal_mode = DELETE", "PRAGMA journal_mode"),
+        ]
+        for (sql, name) in refused {
             let result = try CLI.run(["sql", sql, "--store", store])
             #expect(result.status != 0, "\(sql)")
-            #expect(result.stderr.contains("read-only"), "\(sql): \(result.stderr)")
+            #expect(result.stderr.contains("read-only: \(name) "), "\(sql): \(result.stderr)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: store)) == before)
         let capped = try CLI.run(["sql", "SELECT * FROM metrics", "--store", store, "--max-rows", "5", "--format", "json"])
