@@ -46,6 +46,8 @@ import Testing
             {"type": "checkpoint", "path": "/does/not/exist", "step": 2}
             {"type": "tag", "key": "source", "value": "stdin"}
             {"train": {"loss": 1.5}, "step": 4}
+            {"type": "hardware", "cpu_percent": "hot", "ram_percent": 30, "gpus": [{"utilization_pct": "busy", "power_w": 70}], "fan": 2}
+            {"type": "hardware", "cpu_percent": "hot"}
 
             """
         let result = try CLI.run(["ingest", "--store", store, "--name", "piped", "--tag", "team=ml"], stdin: input)
@@ -54,7 +56,16 @@ import Testing
         #expect(result.stderr.contains("line 3: note not numbers; those fields skipped"))
         #expect(result.stderr.contains("line 4: malformed JSON; skipped"))
         #expect(result.stderr.contains("line 8:") && result.stderr.contains("/does/not/exist"))
-        #expect(result.stderr.contains("3 malformed lines skipped"))
+        // A hardware field of the wrong type is reported like a metric's, and so is an unknown one;
+        // a hardware record left with no reading is skipped.
+        #expect(result.stderr.contains("line 11: cpu_percent, gpus[0].utilization_pct not numbers; those fields skipped"), "\(result.stderr)")
+        #expect(result.stderr.contains("line 11: fan not hardware fields"))
+        #expect(result.stderr.contains("line 12: cpu_percent not numbers; those fields skipped"))
+        #expect(result.stderr.contains("line 12: no hardware reading in the record"))
+        #expect(result.stderr.contains("4 malformed lines skipped"))
+        #expect(try count(store, "SELECT COUNT(*) FROM hardware_samples WHERE ram_percent = 30 AND cpu_percent IS NULL") == 1)
+        #expect(try count(store, "SELECT COUNT(*) FROM gpu_samples WHERE power_w = 70 AND utilization_pct IS NULL") == 1)
+        #expect(try count(store, "SELECT COUNT(*) FROM hardware_samples") == 2)
         #expect(try count(store, "SELECT COUNT(*) FROM metric_history WHERE run_name = 'piped' AND key = 'loss'") == 2)
         #expect(try count(store, "SELECT COUNT(*) FROM metric_history WHERE key = 'train/loss' AND step = 4") == 1)
         #expect(try count(store, "SELECT COUNT(*) FROM gpu_samples WHERE utilization_pct = 80") == 1)
