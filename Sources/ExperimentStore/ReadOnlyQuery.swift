@@ -68,7 +68,10 @@ public struct ReadOnlyQuery {
             }
             guard code == SQLITE_OK else {
                 if let reason = denial.reason {
-                    throw StoreError.invalid("blocklab sql is read-only: \(reason) is refused; use a copy of the store (or the Swift API) to change it")
+                    // The authorizer sees a schema change as a write to sqlite_schema first
+                    // (DROP TABLE asks to DELETE from it): the statement's keywords name it better.
+                    let refused = schemaStatement(rest) ?? reason
+                    throw StoreError.invalid("blocklab sql is read-only: \(refused) is refused; use a copy of the store (or the Swift API) to change it")
                 }
                 throw StoreError.invalid("SQL error: \(message(connection))")
             }
@@ -77,7 +80,8 @@ public struct ReadOnlyQuery {
             guard let statement else { continue }  // a comment or empty statement
             defer { sqlite3_finalize(statement) }
             guard sqlite3_stmt_readonly(statement) != 0 else {
-                throw StoreError.invalid("blocklab sql is read-only: that statement would write; use a copy of the store to change it")
+                let refused = schemaStatement(consumed) ?? "that statement"
+                throw StoreError.invalid("blocklab sql is read-only: \(refused) would write; use a copy of the store to change it")
             }
             let count = Int(sqlite3_column_count(statement))
             result = Result(columns: (0..<count).map { String(cString: sqlite3_column_name(statement, Int32($0))) },
@@ -94,6 +98,37 @@ public struct ReadOnlyQuery {
     }
 
     private final class Denial { var reason: String? }
+
+    /// The kind of a statement that changes the schema or the file as a whole, from its
+    /// leading keywords ("DROP TABLE", "CREATE INDEX", "VACUUM"); nil for any other statement.
+    static func schemaStatement(_ sql: String) -> String? {
+        var words = [String]()
+        var rest = sql[...]
+        while words.count < 4 {
+            rest = rest.drop { $0.isWhitespace }
+            if rest.hasPrefix("--") {
+                rest = rest.drop { $0 != "\n" }
+            } else if rest.hasPrefix("/*") {
+                rest = rest.dropFirst(2)
+                if let end = rest.range(of: "*/") { rest = rest[end.upperBound...] } else { rest = "" }
+            } else {
+                let word = rest.prefix { $0.isLetter }
+                guard !word.isEmpty else { break }
+                words.append(word.uppercased())
+                rest = rest.dropFirst(word.count)
+            }
+        }
+        guard let first = words.first else { return nil }
+        switch first {
+        case "VACUUM", "REINDEX", "ANALYZE": return first
+        case "ALTER": return "ALTER TABLE"
+        case "CREATE", "DROP":
+            let kind = words.dropFirst().drop { ["TEMP", "TEMPORARY", "UNIQUE"].contains($0) }
+            guard let object = kind.first else { return first }
+            return object == "VIRTUAL" ? "\(first) VIRTUAL TABLE" : "\(first) \(object)"
+        default: return nil
+        }
+    }
 
     private static func column(_ statement: OpaquePointer, _ index: Int32) -> JSONValue {
         switch sqlite3_column_type(statement, index) {

@@ -37,7 +37,7 @@ public final class HardwareMonitor: @unchecked Sendable {
 
     /// Total and available RAM in bytes, from /proc/meminfo.
     public static func memory() -> (total: Int64, available: Int64)? {
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        guard let text = ProcFile.read("/proc/meminfo") else { return nil }
         var total: Int64?
         var available: Int64?
         for line in text.split(separator: "\n") {
@@ -52,7 +52,7 @@ public final class HardwareMonitor: @unchecked Sendable {
 
     /// This process's resident set size in bytes.
     public static func processRSS() -> Int64? {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        guard let text = ProcFile.read("/proc/self/statm") else { return nil }
         let fields = text.split(separator: " ")
         guard fields.count >= 2, let pages = Int64(fields[1]) else { return nil }
         return pages * Int64(sysconf(Int32(_SC_PAGESIZE)))
@@ -60,7 +60,7 @@ public final class HardwareMonitor: @unchecked Sendable {
 
     /// The peak resident set size of this process so far (VmHWM), in bytes.
     public static func peakRSS() -> Int64? {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        guard let text = ProcFile.read("/proc/self/status") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             if fields.count >= 2, let kib = Int64(fields[1]) { return kib * 1024 }
@@ -69,7 +69,7 @@ public final class HardwareMonitor: @unchecked Sendable {
     }
 
     private static func readCPUTimes() -> (busy: UInt64, total: UInt64)? {
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        guard let text = ProcFile.read("/proc/stat"),
               let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
         let values = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
         guard values.count >= 4 else { return nil }
@@ -80,7 +80,7 @@ public final class HardwareMonitor: @unchecked Sendable {
     }
 
     private func cpuTemperature() -> Double? {
-        guard let thermalZone, let text = try? String(contentsOfFile: thermalZone + "/temp", encoding: .utf8),
+        guard let thermalZone, let text = ProcFile.read(thermalZone + "/temp"),
               let milli = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
         return milli / 1000
     }
@@ -92,7 +92,7 @@ public final class HardwareMonitor: @unchecked Sendable {
         var best: (rank: Int, path: String)?
         for zone in zones.sorted() where zone.hasPrefix("thermal_zone") {
             let path = "\(base)/\(zone)"
-            guard let type = try? String(contentsOfFile: path + "/type", encoding: .utf8).lowercased(),
+            guard let type = ProcFile.read(path + "/type")?.lowercased(),
                   FileManager.default.isReadableFile(atPath: path + "/temp") else { continue }
             if let rank = preferred.firstIndex(where: { type.contains($0) }), rank < (best?.rank ?? .max) {
                 best = (rank, path)

@@ -21,13 +21,12 @@ struct AnalyseCommand: ParsableCommand {
         } catch {
             throw CLIError(error.description)
         }
-        if output.format == .json {
-            print(String(decoding: try ScrapeCommand.encoder.encode(analysis), as: UTF8.self))
-            return
-        }
-        let a = analysis
+        try output.printRecord(json: try ScrapeCommand.encoder.encode(analysis)) { printTable(analysis) }
+    }
+
+    private func printTable(_ a: RepositoryAnalysis) {
         let other = a.otherReferences.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        output.print(headers: ["fact", "value"], rows: [
+        print(OutputOptions.table(headers: ["fact", "value"], rows: [
             ["repository", a.repository], ["refs", a.references],
             ["bare", "\(a.isBare)"], ["shallow", "\(a.isShallow)"],
             ["branches", "\(a.branches.count)"], ["tags", "\(a.tags.count)"],
@@ -39,10 +38,10 @@ struct AnalyseCommand: ParsableCommand {
             ["span (days)", "\(a.spanDays)"], ["commits per day", "\(a.commitsPerDay)"],
             ["estimated sequences", "\(a.estimatedSequences) of \(a.estimate.sequenceLength) tokens"],
             ["estimated epochs", "\(a.estimatedEpochs) (target \(a.estimate.targetTokens) tokens, \(a.estimate.minEpochs)-\(a.estimate.maxEpochs))"],
-        ])
-        if output.format == .table, !a.branches.isEmpty {
+        ]), terminator: "")
+        if !a.branches.isEmpty {
             print("")
-            output.print(headers: ["branch", "commits"], rows: a.branches.map { [$0.name, "\($0.commits)"] })
+            print(OutputOptions.table(headers: ["branch", "commits"], rows: a.branches.map { [$0.name, "\($0.commits)"] }), terminator: "")
         }
     }
 }

@@ -22,15 +22,24 @@ struct CompareCommand: ParsableCommand {
         if output.format == .json { try output.printJSON(comparison); return }
         let names = comparison.runs.map { "\($0.id) \($0.name)" }
         if output.format == .csv {
+            // One row per compared value, one column per run; numbers in full.
+            func full(_ value: Double?) -> String? { value.map { "\($0)" } }
             var rows = [[String?]]()
             for difference in comparison.differingParams { rows.append(["config", difference.key, ""] + difference.values) }
             for metric in comparison.metrics {
-                rows.append(["metric", metric.key, "last"] + metric.runs.map { Display.number($0?.last) })
-                rows.append(["metric", metric.key, "min"] + metric.runs.map { Display.number($0?.min) })
-                rows.append(["metric", metric.key, "max"] + metric.runs.map { Display.number($0?.max) })
+                rows.append(["metric", metric.key, "last"] + metric.runs.map { full($0?.last) })
+                rows.append(["metric", metric.key, "min"] + metric.runs.map { full($0?.min) })
+                rows.append(["metric", metric.key, "max"] + metric.runs.map { full($0?.max) })
+                rows.append(["metric", metric.key, "best"] + metric.best.map { full($0?.value) })
                 rows.append(["metric", metric.key, "best_step"] + metric.best.map { $0.map { String($0.step) } })
+                rows.append(["metric", metric.key, "best_run"] + metric.runs.indices.map { String($0 == metric.bestRun) })
             }
-            rows.append(["run", "duration_s", ""] + comparison.runs.map { Display.number($0.durationSeconds) })
+            rows.append(["run", "status", ""] + comparison.runs.map { $0.status.rawValue })
+            rows.append(["run", "duration_s", ""] + comparison.runs.map { full($0.durationSeconds) })
+            let peaks = try comparison.hardwarePeaks.map { Dictionary(uniqueKeysWithValues: OutputOptions.flatten(try JSONValue.parse(ExperimentStore.jsonEncoder().encode($0)))) }
+            for field in Set(peaks.flatMap(\.keys)).sorted() {
+                rows.append(["hardware_peak", field, ""] + peaks.map { $0[field] ?? nil })
+            }
             output.print(headers: ["section", "key", "stat"] + names, rows: rows)
             return
         }

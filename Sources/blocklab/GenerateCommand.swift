@@ -19,7 +19,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Sample among the most likely tokens whose probability reaches P.") var topP: Double?
     @Option(name: .long, help: "Seed of the sampler.") var seed: UInt64 = 42
     @Option(name: .long, help: "auto, cpu or cuda.") var device: Device = .auto
-    @Flag(name: .long, help: "Print the prompt ids, the generated ids and the text as JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
@@ -51,13 +51,12 @@ struct GenerateCommand: ParsableCommand {
         // The text leaves out a final end-of-text token; the ids keep it.
         let shown = generated.last == tokenizer.endOfTextID && tokenizer.endOfTextID != nil ? Array(generated.dropLast()) : generated
         let text = try tokenizer.decode(shown)
-        if json {
-            struct Output: Encodable { let prompt: String; let promptIds: [Int]; let generatedIds: [Int]; let text: String }
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(Output(prompt: prompt, promptIds: promptIDs, generatedIds: generated, text: text)), as: UTF8.self))
-        } else {
+        // json and csv: the prompt ids, the generated ids and the text; table: the prompt and its continuation.
+        struct Output: Encodable { let prompt: String; let promptIds: [Int]; let generatedIds: [Int]; let text: String }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try output.printRecord(json: try encoder.encode(Output(prompt: prompt, promptIds: promptIDs, generatedIds: generated, text: text))) {
             print(prompt + text)
         }
     }

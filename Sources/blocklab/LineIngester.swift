@@ -126,24 +126,61 @@ struct LineIngester {
         return object.compactMapValues(\.number)
     }
 
+    static let hardwareFields: Set<String> = ["type", "cpu_percent", "ram_used_bytes", "ram_percent", "process_rss_bytes",
+                                              "cpu_temp_c", "step", "time", "gpus"]
+    static let gpuFields: Set<String> = ["index", "name", "utilization_pct", "memory_used_bytes", "memory_total_bytes",
+                                         "temperature_c", "power_w"]
+
+    /// A hardware record as a sample. Fields of the wrong type and unknown fields are
+    /// reported with the line number, like a metric's, and skipped; a record left with no
+    /// reading is refused.
     private func hardware(_ object: [String: JSONValue]) throws -> HardwareSample {
-        func int64(_ value: JSONValue?) -> Int64? { value?.number.map { Int64($0) } }
-        var gpus = [GPUSample]()
-        if case .array(let items)? = object["gpus"] {
-            for (index, item) in items.enumerated() {
-                gpus.append(GPUSample(
-                    index: item["index"]?.number.map { Int($0) } ?? index,
-                    name: { if case .string(let s)? = item["name"] { return s } else { return nil } }(),
-                    utilizationPercent: item["utilization_pct"]?.number, memoryUsedBytes: int64(item["memory_used_bytes"]),
-                    memoryTotalBytes: int64(item["memory_total_bytes"]), temperatureC: item["temperature_c"]?.number,
-                    powerWatts: item["power_w"]?.number))
-            }
+        var notNumbers = [String]()
+        var misshapen = [String]()
+        var unknown = object.keys.filter { !Self.hardwareFields.contains($0) }
+        func number(_ value: JSONValue?, _ name: String) -> Double? {
+            guard let value, value != .null else { return nil }
+            guard let number = value.number else { notNumbers.append(name); return nil }
+            return number
         }
-        return HardwareSample(
-            time: object["time"]?.number ?? Date().timeIntervalSince1970,
-            step: object["step"]?.number.map { Int($0) } ?? (lastStep >= 0 ? lastStep : nil),
-            cpuPercent: object["cpu_percent"]?.number, ramUsedBytes: int64(object["ram_used_bytes"]),
-            ramPercent: object["ram_percent"]?.number, processRSSBytes: int64(object["process_rss_bytes"]),
-            cpuTemperatureC: object["cpu_temp_c"]?.number, gpus: gpus)
+        func int64(_ value: JSONValue?, _ name: String) -> Int64? { number(value, name).map { Int64($0) } }
+        var gpus = [GPUSample]()
+        switch object["gpus"] {
+        case nil, .null?: break
+        case .array(let items)?:
+            for (index, item) in items.enumerated() {
+                let field = { (key: String) in "gpus[\(index)].\(key)" }
+                guard case .object(let gpu) = item else { misshapen.append("gpus[\(index)] not an object"); continue }
+                unknown += gpu.keys.filter { !Self.gpuFields.contains($0) }.map(field)
+                var name: String?
+                switch gpu["name"] {
+                case nil, .null?: break
+                case .string(let text)?: name = text
+                default: misshapen.append(field("name") + " not a string")
+                }
+                gpus.append(GPUSample(
+                    index: number(gpu["index"], field("index")).map { Int($0) } ?? index, name: name,
+                    utilizationPercent: number(gpu["utilization_pct"], field("utilization_pct")),
+                    memoryUsedBytes: int64(gpu["memory_used_bytes"], field("memory_used_bytes")),
+                    memoryTotalBytes: int64(gpu["memory_total_bytes"], field("memory_total_bytes")),
+                    temperatureC: number(gpu["temperature_c"], field("temperature_c")), powerWatts: number(gpu["power_w"], field("power_w"))))
+            }
+        default: misshapen.append("gpus not a list")
+        }
+        let sample = HardwareSample(
+            time: number(object["time"], "time") ?? Date().timeIntervalSince1970,
+            step: number(object["step"], "step").map { Int($0) } ?? (lastStep >= 0 ? lastStep : nil),
+            cpuPercent: number(object["cpu_percent"], "cpu_percent"), ramUsedBytes: int64(object["ram_used_bytes"], "ram_used_bytes"),
+            ramPercent: number(object["ram_percent"], "ram_percent"), processRSSBytes: int64(object["process_rss_bytes"], "process_rss_bytes"),
+            cpuTemperatureC: number(object["cpu_temp_c"], "cpu_temp_c"), gpus: gpus)
+        func warn(_ problem: String) { FileHandle.standardError.write(Data("blocklab ingest: line \(lineNumber): \(problem)\n".utf8)) }
+        if !notNumbers.isEmpty { warn("\(notNumbers.sorted().joined(separator: ", ")) not numbers; those fields skipped") }
+        if !misshapen.isEmpty { warn("\(misshapen.joined(separator: ", ")); skipped") }
+        if !unknown.isEmpty { warn("\(unknown.sorted().joined(separator: ", ")) not hardware fields (see the README's record table); skipped") }
+        guard sample.cpuPercent != nil || sample.ramUsedBytes != nil || sample.ramPercent != nil || sample.processRSSBytes != nil
+                || sample.cpuTemperatureC != nil || !sample.gpus.isEmpty else {
+            throw CLIError("no hardware reading in the record (cpu_percent, ram_used_bytes, ram_percent, process_rss_bytes, cpu_temp_c or gpus)")
+        }
+        return sample
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExperimentStore
 import Foundation
 
 struct MergeCommand: ParsableCommand {
@@ -11,7 +12,8 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         let report = try storeOptions.openForWriting().merge(from: other)
-        if output.format == .json { try output.printJSON(report); return }
-        print("imported \(report.imported.count) runs (\(report.metricPoints) metric points); \(report.skipped) already here")
+        try output.printRecord(json: try ExperimentStore.jsonEncoder().encode(report)) {
+            print("imported \(report.imported.count) runs (\(report.metricPoints) metric points); \(report.skipped) already here")
+        }
     }
 }

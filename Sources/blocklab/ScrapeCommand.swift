@@ -22,7 +22,7 @@ struct ScrapeCommand: ParsableCommand {
     @Option(name: .long, help: "Diff workers (default: all cores).") var workers = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .long, help: "Run name in the store.") var name = "scrape"
     @Flag(name: .long, help: "Do not record the run in the store.") var noStore = false
-    @Flag(name: .long, help: "Print the summary as JSON.") var json = false
+    @OptionGroup var output: OutputOptions
     @OptionGroup var estimate: EstimateOptions
     @OptionGroup var storeOptions: StoreOptions
 
@@ -80,9 +80,7 @@ struct ScrapeCommand: ParsableCommand {
             try run.finish()
             FileHandle.standardError.write(Data("blocklab scrape: recorded run \(run.id) in \(storeOptions.path)\n".utf8))
         }
-        if json {
-            print(String(decoding: try ScrapeCommand.encoder.encode(summary), as: UTF8.self))
-        } else {
+        try output.printRecord(json: try ScrapeCommand.encoder.encode(summary)) {
             print(OutputOptions.table(headers: ["output", "records", "bytes"], rows: [
                 [(out as NSString).appendingPathComponent("commits.jsonl"), "\(summary.commits)", "\(summary.commitsBytes)"],
                 [(out as NSString).appendingPathComponent("files.jsonl"), "\(summary.files.chunks)", "\(summary.filesBytes)"],

@@ -11,9 +11,20 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let store = try storeOptions.openForReading()
-        let info = try store.run(runRef)
-        let manifest = try store.manifest(for: info)
-        if output.format != .table { try output.printJSON(manifest); return }
+        let manifest = try store.manifest(for: try store.run(runRef))
+        switch output.format {
+        case .json: try output.printJSON(manifest)
+        case .csv: output.print(headers: RunManifest.csvHeaders, rows: try manifest.csvRows())
+        case .table: print(Self.table(manifest), terminator: "")
+        }
+    }
+
+    /// The run as a person reads it: its record, then a table per section that has rows.
+    static func table(_ manifest: RunManifest) -> String {
+        let info = manifest.run
+        // Gathered into a string (not printed) so that `export --format table --out FILE` can write it.
+        var out = ""
+        func print(_ text: String, terminator: String = "\n") { out += text + terminator }
         var lines = [
             "run \(info.id)  \(info.name)  [\(info.status.rawValue)]",
             "  uuid        \(info.uuid)",
@@ -77,5 +88,6 @@ struct ShowCommand: ParsableCommand {
                                       rows: manifest.params.sorted { $0.key < $1.key }.map { [$0.key, $0.value ?? "null"] }),
                   terminator: "")
         }
+        return out
     }
 }

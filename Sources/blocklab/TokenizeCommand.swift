@@ -29,7 +29,7 @@ struct TokenizeCommand: ParsableCommand {
     @Option(name: .long, help: "Threads for training and encoding (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .long, help: "Run name in the store.") var name = "tokenize"
     @Flag(name: .long, help: "Do not record the run in the store.") var noStore = false
-    @Flag(name: .long, help: "Print dataset.json instead of a summary table.") var json = false
+    @OptionGroup var output: OutputOptions
     @OptionGroup var storeOptions: StoreOptions
 
     enum Tail: String, ExpressibleByArgument, CaseIterable { case keep, drop }
@@ -93,9 +93,8 @@ struct TokenizeCommand: ParsableCommand {
             try run.finish()
             tokenizeProgress("recorded run \(run.id) in \(storeOptions.path)")
         }
-        if json {
-            print(String(decoding: try manifest.encodedJSON(), as: UTF8.self), terminator: "")
-        } else {
+        // json: dataset.json as written; csv: its fields in one row.
+        try output.printRecord(json: try manifest.encodedJSON()) {
             print(OutputOptions.table(headers: ["split", "records", "tokens", "sequences", "last sequence real tokens"], rows: [
                 ["train", "\(manifest.train.records)", "\(manifest.train.streamTokens)", "\(manifest.train.sequences)", "\(manifest.train.lastSequenceValidTokens)"],
                 ["val", "\(manifest.val.records)", "\(manifest.val.streamTokens)", "\(manifest.val.sequences)", "\(manifest.val.lastSequenceValidTokens)"],

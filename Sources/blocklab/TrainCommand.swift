@@ -29,8 +29,7 @@ struct TrainCommand: ParsableCommand {
     var device: Device?
     @Option(name: .long, help: "Run name in the store.")
     var name = "train"
-    @Flag(name: .long, help: "Print the outcome as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
@@ -58,15 +57,14 @@ struct TrainCommand: ParsableCommand {
         let outcome: TrainOutcome
         TerminationSignals.endRunsOnSignal()
         do { outcome = try Trainer.run(options, store: store) } catch { throw CLIError("\(error)") }
-        if json {
-            struct Summary: Encodable { let runId: Int64; let status: String; let steps: Int; let bestValLoss: Double?; let modelDirectory: String; let error: String? }
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(Summary(runId: outcome.runID, status: outcome.status.rawValue, steps: outcome.stepsCompleted,
-                                                              bestValLoss: outcome.bestValLoss, modelDirectory: outcome.outputDirectory.path,
-                                                              error: outcome.error)), as: UTF8.self))
-        } else {
+        struct Summary: Encodable { let runId: Int64; let status: String; let steps: Int; let bestValLoss: Double?; let modelDirectory: String; let error: String? }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let summary = try encoder.encode(Summary(runId: outcome.runID, status: outcome.status.rawValue, steps: outcome.stepsCompleted,
+                                                 bestValLoss: outcome.bestValLoss, modelDirectory: outcome.outputDirectory.path,
+                                                 error: outcome.error))
+        try output.printRecord(json: summary) {
             print("run \(outcome.runID): \(outcome.status.rawValue) after \(outcome.stepsCompleted) steps"
                   + (outcome.bestValLoss.map { String(format: ", best val loss %.4f", $0) } ?? "")
                   + "; model in \(outcome.outputDirectory.path)/best and /last")

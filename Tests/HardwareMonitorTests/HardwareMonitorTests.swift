@@ -2,23 +2,111 @@ import Foundation
 import Testing
 @testable import HardwareMonitor
 
-@Test func readsThisMachine() throws {
+// Each reading is checked against what /proc says at the same moment, read here by the
+// test itself: the monitor's reading is taken between two of the test's, and must lie
+// within what those two bracket. /proc files report a size of 0, so they are read to the end.
+
+private func procText(_ path: String) throws -> String {
+    let handle = try #require(FileHandle(forReadingAtPath: path), "\(path) is readable")
+    defer { try? handle.close() }
+    return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+}
+
+/// A /proc/meminfo field in bytes.
+private func meminfo(_ field: String) throws -> Int64 {
+    let line = try #require(try procText("/proc/meminfo").split(separator: "\n").first { $0.hasPrefix(field + ":") })
+    let kib = try #require(line.split(separator: " ").dropFirst().first.flatMap { Int64($0) })
+    return kib * 1024
+}
+
+/// This process's resident set (the second field of /proc/self/statm, in pages) in bytes.
+private func statmRSS() throws -> Int64 {
+    let pages = try #require(try procText("/proc/self/statm").split(separator: " ").dropFirst().first.flatMap { Int64($0) })
+    return pages * Int64(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// /proc/self/status's VmHWM in bytes.
+private func statusHWM() throws -> Int64 {
+    let line = try #require(try procText("/proc/self/status").split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+    return try #require(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int64($0) }) * 1024
+}
+
+/// The machine's CPU time so far from /proc/stat's `cpu` line: (busy, all), in clock ticks;
+/// idle and iowait are not busy. Also the number of CPUs it lists.
+private func cpuTicks() throws -> (busy: Double, all: Double, cpus: Int) {
+    let lines = try procText("/proc/stat").split(separator: "\n")
+    let fields = try #require(lines.first { $0.hasPrefix("cpu ") }).split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }
+    try #require(fields.count == 8)
+    let all = fields.reduce(0, +)
+    return (all - fields[3] - fields[4], all, lines.filter { $0.hasPrefix("cpu") && !$0.hasPrefix("cpu ") }.count)
+}
+
+@Test func memoryIsWhatProcMeminfoSays() throws {
     let monitor = HardwareMonitor()
-    // Burn a little CPU so the busy share is above zero.
-    var x = 0.0
-    for i in 0..<3_000_000 { x += sin(Double(i)) }
-    #expect(x != 0.5)
-    let sample = monitor.sample(step: 7)
-    #expect(sample.step == 7)
-    let cpu = try #require(sample.cpuPercent)
-    #expect(cpu > 0 && cpu <= 100)
-    let memory = try #require(HardwareMonitor.memory())
-    #expect(memory.available <= memory.total)
-    let ramPercent = try #require(sample.ramPercent)
-    #expect(ramPercent > 0 && ramPercent < 100)
+    var checked = 0
+    // Other processes move MemAvailable: use a moment when the test's two reads agree within 16 MiB.
+    for _ in 0..<50 where checked == 0 {
+        let before = try meminfo("MemAvailable")
+        let memory = try #require(HardwareMonitor.memory())
+        let sample = monitor.sample()
+        let after = try meminfo("MemAvailable")
+        guard abs(after - before) <= 16 << 20 else { continue }
+        let total = try meminfo("MemTotal")
+        #expect(memory.total == total)
+        let low = min(before, after) - (16 << 20), high = max(before, after) + (16 << 20)
+        #expect(memory.available >= low && memory.available <= high, "\(memory.available) outside \(low)...\(high)")
+        let used = try #require(sample.ramUsedBytes)
+        #expect(used >= total - high && used <= total - low)
+        let percent = try #require(sample.ramPercent)
+        #expect(abs(percent - 100 * Double(used) / Double(total)) < 1e-9)
+        checked += 1
+    }
+    #expect(checked == 1, "MemAvailable never held still long enough to compare")
+}
+
+@Test func rssAndPeakFollowThisProcess() throws {
+    let monitor = HardwareMonitor()
+    let rssBefore = try #require(HardwareMonitor.processRSS())
+    let statmBefore = try statmRSS()
+    #expect(abs(rssBefore - statmBefore) <= 4 << 20)
+    // Touch 128 MiB: RSS and its peak both rise by about that much.
+    let size = 128 << 20
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
+    defer { buffer.deallocate() }
+    memset(buffer, 1, size)
+    let low = try statmRSS()
+    let sample = monitor.sample()
+    let peak = try #require(HardwareMonitor.peakRSS())
+    let high = try statmRSS()
     let rss = try #require(sample.processRSSBytes)
-    #expect(rss > 1_000_000)
-    #expect(try #require(HardwareMonitor.peakRSS()) >= rss)
+    #expect(rss >= low - (4 << 20) && rss <= high + (4 << 20), "\(rss) outside \(low)...\(high)")
+    #expect(rss - rssBefore >= Int64(size) - (8 << 20), "RSS rose by \(rss - rssBefore) after touching \(size) bytes")
+    #expect(peak >= rss)
+    #expect(abs(peak - (try statusHWM())) <= 4 << 20)
+    #expect(buffer.load(fromByteOffset: size - 1, as: UInt8.self) == 1)
+}
+
+@Test func cpuShareIsWhatProcStatSays() throws {
+    // While this thread spins, and while it sleeps. The machine may be busy with other work,
+    // so the share is compared with /proc/stat over the same span, not with a fixed figure;
+    // while spinning, at least this one CPU is busy.
+    for spin in [true, false] {
+        let start = try cpuTicks()
+        let monitor = HardwareMonitor()  // its first reading of /proc/stat
+        let until = Date().addingTimeInterval(1)
+        if spin {
+            var x = 0.0
+            while Date() < until { for i in 0..<10_000 { x += sin(Double(i)) } }
+            #expect(x.isFinite)
+        } else {
+            Thread.sleep(until: until)
+        }
+        let share = try #require(monitor.sample().cpuPercent)
+        let end = try cpuTicks()
+        let expected = 100 * (end.busy - start.busy) / (end.all - start.all)
+        #expect(abs(share - expected) <= 5, "spin \(spin): the monitor read \(share)%, /proc/stat \(expected)%")
+        if spin { #expect(share >= 80 / Double(start.cpus), "one of \(start.cpus) CPUs was busy all along: \(share)%") }
+    }
 }
 
 @Test func parsesNvidiaSMIOutput() {

@@ -21,10 +21,11 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs `blocklab ARGS` with `stdin` as its input and waits for it.
+    /// Runs `blocklab ARGS` with `stdin` as its input and waits for it; in `directory` when given.
     @discardableResult
-    static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> Result {
-        let process = start(arguments, environment: environment)
+    static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:],
+                    directory: String? = nil) throws -> Result {
+        let process = start(arguments, environment: environment, directory: directory)
         let input = process.standardInput as! Pipe
         try process.run()
         let collector = OutputCollector(process)
@@ -36,10 +37,11 @@ enum CLI {
     }
 
     /// A process ready to start, with pipes for stdin, stdout and stderr.
-    static func start(_ arguments: [String], environment: [String: String] = [:]) -> Process {
+    static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "BLOCKLAB_STORE")
         for (key, value) in environment { env[key] = value }

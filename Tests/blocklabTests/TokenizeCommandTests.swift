@@ -42,10 +42,16 @@ import Testing
     @Test func encodeAndDecodeRoundTrip() throws {
         let dir = TempDir()
         try Self.writeRecords(dir.file("records.jsonl"))
+        // Run where the default store (./blocklab.db) would go: --no-store leaves none there.
         let built = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("out"),
-                                 "--vocab-size", "400", "--sequence-length", "32", "--no-store"])
+                                 "--vocab-size", "400", "--sequence-length", "32", "--no-store"], directory: dir.path)
         #expect(built.status == 0, "\(built.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("blocklab.db")))
+        // The same run without --no-store records it in that very file.
+        let stored = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("stored"),
+                                  "--vocab-size", "400", "--sequence-length", "32"], directory: dir.path)
+        #expect(stored.status == 0, "\(stored.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.file("blocklab.db")))
         let tokenizer = dir.file("out/tokenizer")
         let text = "let a = 1<|endoftext|> é😀\n"
         let encoded = try CLI.run(["tokenizer", "encode", "--tokenizer", tokenizer], stdin: text)

@@ -7,9 +7,24 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `--format table|json|csv`, and the printers every data command shares.
+///
+/// CSV is RFC 4180 (CRLF line ends, quoted where needed) with a header row, and keeps full
+/// precision; JSON keys are snake_case. A record that is one object prints as one CSV row
+/// whose columns are its fields, nested keys joined by `.` (`printRecord`).
+/// `--json` is the older spelling of `--format json`, kept (hidden) so scripts go on working.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
+    @Option(name: .customLong("format"), help: "Output format: table (the default), json or csv.")
+    var requestedFormat: OutputFormat?
+    @Flag(name: .customLong("json"), help: .hidden)
+    var jsonFlag = false
+
+    var format: OutputFormat { jsonFlag ? .json : requestedFormat ?? .table }
+
+    func validate() throws {
+        if jsonFlag, let requestedFormat, requestedFormat != .json {
+            throw ValidationError("--json means --format json; pass only --format \(requestedFormat.rawValue)")
+        }
+    }
 
     /// Prints rows as an aligned table, CSV (RFC 4180), or a JSON array of objects.
     func print(headers: [String], rows: [[String?]]) {
@@ -27,6 +42,34 @@ struct OutputOptions: ParsableArguments {
     /// Prints any value as pretty JSON with snake_case keys.
     func printJSON<T: Encodable>(_ value: T) throws {
         Swift.print(String(decoding: try ExperimentStore.jsonEncoder().encode(value), as: UTF8.self))
+    }
+
+    /// Prints one record: `json` as given (a JSON object), CSV as one row of its fields
+    /// (`Self.flatten`), a table by `table`.
+    func printRecord(json: Data, table: () -> Void) throws {
+        switch format {
+        case .table: table()
+        case .json:
+            let text = String(decoding: json, as: UTF8.self)
+            Swift.print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+        case .csv:
+            let fields = Self.flatten(try JSONValue.parse(json))
+            Swift.print(Self.csv(headers: fields.map(\.0), rows: [fields.map(\.1)]), terminator: "")
+        }
+    }
+
+    /// A JSON value as (column, cell) pairs: an object's keys, nested objects' keys joined
+    /// by `.` (`files.chunks`), arrays as compact JSON text, null as an empty cell.
+    static func flatten(_ value: JSONValue, prefix: String = "") -> [(String, String?)] {
+        guard case .object(let object) = value, !object.isEmpty else { return [(prefix, cell(value))] }
+        return object.keys.sorted().flatMap { key in
+            flatten(object[key]!, prefix: prefix.isEmpty ? key : "\(prefix).\(key)")
+        }
+    }
+
+    /// A JSON value as a CSV cell: text as it is, numbers in full, null empty, the rest JSON.
+    static func cell(_ value: JSONValue) -> String? {
+        value == .null ? nil : value.displayText
     }
 
     static func table(headers: [String], rows: [[String?]]) -> String {
