@@ -17,20 +17,27 @@ let planTargets: [Target] = [
     .testTarget(name: "TrainingPlanTests", dependencies: ["TrainingPlan"]),
 ]
 
+// Files that appear complete or not at all (write, sync, rename, sync the directory), atomic
+// symbolic links, and the clean-up of what killed processes left: a leaf every writer uses.
+let durableFileTargets: [Target] = [
+    .target(name: "DurableFiles"),
+    .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"]),
+]
+
 // The experiment store: the SQLite file, its schema, the run handle and read queries.
 let storeTargets: [Target] = [
     // Hardware samples (CPU, RAM, RSS, temperatures, GPUs through nvidia-smi): a leaf that owns
     // the sample types; the store records them.
     .target(name: "HardwareMonitor"),
     .testTarget(name: "HardwareMonitorTests", dependencies: ["HardwareMonitor"]),
-    .target(name: "ExperimentStore", dependencies: [grdb, sqlite, "HardwareMonitor"], resources: [.copy("Schema")]),
+    .target(name: "ExperimentStore", dependencies: [grdb, sqlite, "HardwareMonitor", "DurableFiles"], resources: [.copy("Schema")]),
     .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "HardwareMonitor"]),
 ]
 
 // Git history (libgit2).
 let gitTargets: [Target] = [
     .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
-    .target(name: "GitHistory", dependencies: ["CGit2", "TrainingPlan"]),
+    .target(name: "GitHistory", dependencies: ["CGit2", "TrainingPlan", "DurableFiles"]),
     .testTarget(name: "GitHistoryTests", dependencies: ["GitHistory"]),
     // Runs the built `blocklab` binary (analyse, scrape): exit codes, messages, files, store rows.
     .testTarget(name: "GitCommandTests"),
@@ -39,7 +46,7 @@ let gitCommandDependencies: [Target.Dependency] = ["GitHistory"]
 
 // Tokenizer and dataset.
 let tokenizerTargets: [Target] = [
-    .target(name: "Tokenizer", dependencies: ["TrainingPlan"]),
+    .target(name: "Tokenizer", dependencies: ["TrainingPlan", "DurableFiles"]),
     .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TrainingPlan"]),
 ]
 let tokenizerCommandDependencies: [Target.Dependency] = ["Tokenizer"]
@@ -54,8 +61,8 @@ let trainingTargets: [Target] = [
         linkerSettings: [.linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
-    .target(name: "Training", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "HardwareMonitor", "TrainingPlan", yams]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Torch", "ExperimentStore", "TrainingPlan"]),
+    .target(name: "Training", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "HardwareMonitor", "TrainingPlan", "DurableFiles", yams]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Torch", "ExperimentStore", "TrainingPlan", "DurableFiles"]),
 ]
 let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
@@ -84,5 +91,5 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
-    targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
+    targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
 )

@@ -1,3 +1,4 @@
+import DurableFiles
 import ExperimentStore
 import Foundation
 import HardwareMonitor
@@ -184,11 +185,7 @@ struct Loop {
         }
 
         // Half-written checkpoints of processes that died (SIGINT, SIGKILL) are removed.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [] where name.hasPrefix(".") {
-            guard let dash = name.lastIndex(of: "-"), name.contains(".partial-") || name.contains(".link-"),
-                  let pid = Int32(name[name.index(after: dash)...]), kill(pid, 0) != 0 else { continue }
-            try? FileManager.default.removeItem(at: out.appendingPathComponent(name))
-        }
+        DurableFile.removeDebris(in: out)
 
         // 3. Device and threads.
         device = (options.device ?? Device(rawValue: t.device) ?? .auto).resolved
@@ -476,17 +473,7 @@ struct Loop {
 
     /// Points `OUT/name` at `target` (a sibling) atomically.
     func link(_ name: String, to target: String) throws {
-        let fm = FileManager.default
-        let url = out.appendingPathComponent(name)
-        let tmp = out.appendingPathComponent(".\(name).link-\(getpid())")
-        try? fm.removeItem(at: tmp)
-        try fm.createSymbolicLink(atPath: tmp.path, withDestinationPath: target)
-        if rename(tmp.path, url.path) != 0 {   // a real directory there (an older layout)
-            try fm.removeItem(at: url)
-            guard rename(tmp.path, url.path) == 0 else {
-                throw TrainingError.badCheckpoint("cannot link \(url.path) to \(target): \(String(cString: strerror(errno)))")
-            }
-        }
+        try DurableFile.link(out.appendingPathComponent(name), to: target)
     }
 
     mutating func fail(_ message: String) {

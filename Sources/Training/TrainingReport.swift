@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import HardwareMonitor
 
@@ -72,5 +73,5 @@ public struct TrainingReport: Codable, Sendable, Equatable {
         return d
     }
 
-    public func write(to url: URL) throws { try writeSynced(try Self.encoder.encode(self), to: url) }
+    public func write(to url: URL) throws { try DurableFile.write(try Self.encoder.encode(self), to: url) }
 }
