@@ -1,15 +1,6 @@
+import Foundation
+import TrainingPlan
 import Torch
-
-/// Sampling settings of `blocklab generate`. `temperature` 0 is greedy decoding.
-public struct SamplingOptions: Sendable {
-    public var maxTokens = 64
-    public var temperature = 1.0
-    public var topK: Int?
-    public var topP: Double?
-    public var seed: UInt64 = 42
-    public var stopTokenID: Int?
-    public init() {}
-}
 
 /// Autoregressive generation: the whole (cropped) context each step, no key/value cache,
 /// which keeps the C API small; fine for the sizes trained here.
@@ -55,6 +46,3 @@ public enum Generator {
         return order[probs.count - 1]
     }
 }
-
-import Foundation
-import TrainingPlan
