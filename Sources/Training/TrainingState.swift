@@ -24,3 +24,13 @@ public struct TrainingState: Codable, Sendable {
     public var config: String?
     public var report: TrainingReport
 }
+
+extension TrainingState {
+    /// A fresh run's state before its first step.
+    init(plan: TrainingRunPlan, training t: TrainingConfig.Training, report: TrainingReport) {
+        self.init(step: 0, epoch: 0, batchSize: plan.batchSize, gradientAccumulationSteps: plan.gradientAccumulationSteps,
+                  stepsPerEpoch: plan.stepsPerEpoch, totalSteps: plan.scheduledSteps, warmupSteps: plan.warmupSteps,
+                  peakLearningRate: plan.peakLearningRate, seed: t.seed, dataEpoch: 0, dataBatch: 0,
+                  earlyStopping: EarlyStopping(patience: t.patience, minDelta: t.minDelta), runUUID: nil, config: nil, report: report)
+    }
+}
