@@ -6,14 +6,14 @@ import TrainingPlan
 
 /// Phase 4: trains a GPT-2 on a tokenized dataset and records every step in the store.
 /// Reads top to bottom like nanoGPT's train.py: config; data, device, model sizes and plan
-/// (all chosen before the run starts); the run;
+/// (all chosen before the run starts, so its snapshot holds the values that ran); the run;
 /// model and optimizer; then `for step ...` with the batch, forward/backward/clip/AdamW
 /// (one C call), log, evaluate, checkpoint, early stop, memory thresholds; then the report.
 ///
 ///     let outcome = try Trainer.run(options, store: store)        // `blocklab train`: its own run
 ///
 ///     let setup = try Trainer.prepare(options, config: config)    // a caller's run (the pipeline):
-///     let outcome = try Trainer.train(setup, in: run)             //   wrapped in its phase
+///     let outcome = try Trainer.train(setup, in: run)             //   snapshot setup.asRun, wrap in its phase
 public enum Trainer {
     /// `blocklab train`: opens a run (the child of the resumed run, if any) with the `train`
     /// phase, trains, and finishes both with the outcome's status. A config that does not
@@ -46,7 +46,7 @@ public enum Trainer {
             try finish(run, outcome)
             return outcome
         }
-        let run = try startRun(snapshot: try config.resolvedJSON())
+        let run = try startRun(snapshot: try setup.asRun.resolvedJSON())
         let outcome = try train(setup, in: run)
         try finish(run, outcome)
         return outcome
@@ -74,7 +74,7 @@ public enum Trainer {
         if device == .cuda && !Torch.cudaIsAvailable {
             throw TrainingError.badConfig("device cuda (--device or training.device): this libtorch build has no CUDA device; use cpu or auto")
         }
-        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let threads = t.threads ?? ProcessInfo.processInfo.activeProcessorCount
 
         // 4. Model sizes: the checkpoint's, or the preset's with the config's overrides.
         let model = try resumed.map { try ModelDirectory.loadConfig(from: $0.checkpoint) } ?? config.gptConfig(vocabSize: data.vocabSize)

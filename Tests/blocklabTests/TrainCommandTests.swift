@@ -58,6 +58,69 @@ import Testing
         #expect(!a.isEmpty && Array(b.prefix(a.count)) == a)
     }
 
+    /// A dataset of 32-token sequences from `TokenizeCommandTests.writeRecords`, in `dir/data`.
+    static func tokenize(in dir: TempDir) throws {
+        try TokenizeCommandTests.writeRecords(dir.file("records.jsonl"))
+        let tokenized = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file("data"),
+                                     "--vocab-size", "400", "--sequence-length", "32", "--no-store"])
+        #expect(tokenized.status == 0, "\(tokenized.stderr)")
+    }
+
+    /// The config snapshot holds the values that ran, never null or `auto`: the preset's
+    /// model sizes, the batch `auto` picked, the device and threads used (as the run's own
+    /// progress lines say), beside the YAML as given; so `compare` shows a change of size.
+    @Test func theSnapshotRecordsTheValuesThatRan() throws {
+        let dir = TempDir()
+        try Self.tokenize(in: dir)
+        let yaml = "model:\n  preset: gpt2\n  n_positions: 32\ntraining:\n  batch_size: auto\n  max_steps: 2\n  eval_max_batches: null\n"
+        try yaml.write(toFile: dir.file("config.yaml"), atomically: true, encoding: .utf8)
+        let common = ["--data", dir.file("data"), "--store", dir.file("s.db"), "--config", dir.file("config.yaml"), "--set", "model.preset=tiny"]
+        let a = try CLI.run(["train", "--out", dir.file("a")] + common)
+        #expect(a.status == 0, "\(a.stderr)")
+        let b = try CLI.run(["train", "--out", dir.file("b"), "--set", "model.n_embd=32"] + common)
+        #expect(b.status == 0, "\(b.stderr)")
+
+        // "train: 2 layers × 64 wide, ... on cpu with 2 threads" and "..., batch 4 × 1, ...".
+        let said = try #require(a.stderr.firstMatch(of: /train: (\d+) layers × (\d+) wide, .* on (\w+) with (\d+) threads/))
+        let batch = try #require(a.stderr.firstMatch(of: /batch (\d+) × 1,/))
+        let shown = try #require(try CLI.json(try CLI.run(["show", "1", "--store", dir.file("s.db"), "--format", "json"]).stdout) as? [String: Any])
+        let params = try #require(shown["params"] as? [String: Any])
+        #expect(params["model.n_layer"] as? String == String(said.1) && String(said.1) == "2")
+        #expect(params["model.n_embd"] as? String == String(said.2) && String(said.2) == "64")
+        #expect(params["model.n_head"] as? String == "2")
+        #expect(params["training.device"] as? String == String(said.3))
+        #expect(params["training.threads"] as? String == String(said.4))
+        #expect(params["training.max_steps"] as? String == "2")
+        #expect(Int(params["training.eval_max_batches"] as? String ?? "") != nil)
+        let nullOrAuto = params.filter { !($0.value is String) || $0.value as? String == "auto" }.map(\.key).sorted()
+        #expect(nullOrAuto.isEmpty, "null or auto: \(nullOrAuto)")
+        #expect((shown["config"] as? [String: Any])?["yaml"] as? String == yaml)
+        let sql = try CLI.run(["sql", "SELECT value FROM params WHERE run_id = 1 AND key = 'training.batch_size'", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(sql.stdout == "value\r\n\(batch.1)\r\n")
+
+        let compared = try #require(try CLI.json(try CLI.run(["compare", "1", "2", "--store", dir.file("s.db"), "--format", "json"]).stdout) as? [String: Any])
+        let differing = try #require(compared["differing_params"] as? [[String: Any]])
+        let sizes = differing.first { $0["key"] as? String == "model.n_embd" }
+        #expect(sizes?["values"] as? [String] == ["64", "32"])
+    }
+
+    /// A config error found before the run can start still leaves a failed run with the error.
+    @Test func aConfigErrorBeforeTheRunStillRecordsAFailedRun() throws {
+        let dir = TempDir()
+        try Self.tokenize(in: dir)
+        let result = try CLI.run(["train", "--data", dir.file("data"), "--store", dir.file("s.db"), "--set", "model.preset=tiny",
+                                  "--set", "training.batch_size=0"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("training.batch_size must be positive (or auto), got 0"))
+        let runs = try CLI.run(["sql", "SELECT status, error FROM runs", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(runs.stdout == "status,error\r\nfailed,\"training.batch_size must be positive (or auto), got 0\"\r\n")
+        let tooLong = try CLI.run(["train", "--data", dir.file("data"), "--store", dir.file("s.db"), "--out", dir.file("m"),
+                                   "--set", "model.preset=tiny", "--set", "model.n_positions=8"])
+        #expect(tooLong.status != 0)
+        let second = try CLI.run(["sql", "SELECT status, error FROM runs WHERE id = 2", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(second.stdout.contains("failed,the dataset's sequence_length 32 is above model.n_positions 8"))
+    }
+
     @Test func trainWithoutADatasetFailsClearly() throws {
         let dir = TempDir()
         let result = try CLI.run(["train", "--data", dir.file("missing"), "--store", dir.file("s.db"), "--set", "model.preset=tiny"])
