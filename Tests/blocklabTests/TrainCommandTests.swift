@@ -16,6 +16,21 @@ import Testing
                       "eos_token_id": tok.eos_token_id}))
     """#
 
+    /// Runs a Python script; its stdout. Expects exit status 0 (stderr is dropped).
+    static func runPython(_ python: String, _ arguments: [String]) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(python) \(arguments.first ?? "") exited \(process.terminationStatus)")
+        return data
+    }
+
     @Test func trainGenerateAndLoadInHuggingFace() throws {
         guard let python = ProcessInfo.processInfo.environment["BLOCKLAB_TRAIN_PYTHON"], !python.isEmpty else {
             Issue.record("BLOCKLAB_TRAIN_PYTHON is unset: run `eval \"$(scripts/setup/training.sh | tail -1)\"` first")
@@ -42,16 +57,7 @@ import Testing
         let ours = try #require(try CLI.json(generated.stdout) as? [String: Any])
         let script = dir.file("generate.py")
         try Self.generateScript.write(toFile: script, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, dir.file("model/best"), "let a = 3", "12"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let data = try Self.runPython(python, [script, dir.file("model/best"), "let a = 3", "12"])
         let theirs = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(ours["prompt_ids"] as? [Int] == theirs["prompt_ids"] as? [Int])
         // The same tokens, up to and including the first end of text (where ours stops); all 12 if none.
@@ -176,17 +182,8 @@ import Testing
         func warped(_ g: (prompt: [Int], ids: [Int], text: String), temperature: Double, topK: Int?, topP: Double?) throws -> [Warped] {
             let spec: [String: Any] = ["prompt_ids": g.prompt, "generated_ids": g.ids, "temperature": temperature,
                                        "top_k": topK ?? 0, "top_p": topP ?? 0]
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script, dir.file("model/last"), String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
-            return try JSONDecoder().decode([Warped].self, from: data)
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+            return try JSONDecoder().decode([Warped].self, from: try Self.runPython(python, [script, dir.file("model/last"), json]))
         }
 
         let topK = try generate(["--temperature", "0.8", "--top-k", "5", "--seed", "7"])
