@@ -109,8 +109,7 @@ public enum Trainer {
     /// Trains in `run`, which the caller opened and finishes (with the outcome's status)
     /// and whose `train` phase the caller records around this call. Writes checkpoints into
     /// OUT and records them, logs every step, writes the report. A failure of training
-    /// (bad data, an allocation, a NaN, the memory limit) is the outcome's; only the
-    /// store's own failures throw.
+    /// (bad data, an allocation, a NaN, the memory limit) is the outcome's, not thrown.
     public static func train(_ setup: TrainingSetup, in run: RunHandle) throws -> TrainOutcome {
         let t = setup.config.training
         // 4. Model and optimizer: fresh from the seed, or from the checkpoint.
