@@ -18,20 +18,27 @@ let planTargets: [Target] = [
     .testTarget(name: "TrainingPlanTests", dependencies: ["TrainingPlan"]),
 ]
 
+// Files that appear complete or not at all (write, sync, rename, sync the directory), atomic
+// symbolic links, and the clean-up of what killed processes left: a leaf every writer uses.
+let durableFileTargets: [Target] = [
+    .target(name: "DurableFiles"),
+    .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"]),
+]
+
 // The experiment store: the SQLite file, its schema, the run handle and read queries.
 let storeTargets: [Target] = [
     // Hardware samples (CPU, RAM, RSS, temperatures, GPUs through nvidia-smi): a leaf that owns
     // the sample types; the store records them.
     .target(name: "HardwareMonitor"),
     .testTarget(name: "HardwareMonitorTests", dependencies: ["HardwareMonitor"]),
-    .target(name: "ExperimentStore", dependencies: [grdb, sqlite, "HardwareMonitor"], resources: [.copy("Schema")]),
+    .target(name: "ExperimentStore", dependencies: [grdb, sqlite, "HardwareMonitor", "DurableFiles"], resources: [.copy("Schema")]),
     .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "HardwareMonitor"]),
 ]
 
 // Git history (libgit2).
 let gitTargets: [Target] = [
     .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
-    .target(name: "GitHistory", dependencies: ["CGit2", "TrainingPlan"]),
+    .target(name: "GitHistory", dependencies: ["CGit2", "TrainingPlan", "DurableFiles"]),
     .testTarget(name: "GitHistoryTests", dependencies: ["GitHistory"]),
     // Runs the built `blocklab` binary (analyse, scrape): exit codes, messages, files, store rows.
     .testTarget(name: "GitCommandTests"),
@@ -40,7 +47,7 @@ let gitCommandDependencies: [Target.Dependency] = ["GitHistory"]
 
 // Tokenizer and dataset.
 let tokenizerTargets: [Target] = [
-    .target(name: "Tokenizer", dependencies: ["TrainingPlan", heap]),
+    .target(name: "Tokenizer", dependencies: ["TrainingPlan", "DurableFiles", heap]),
     .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TrainingPlan"]),
 ]
 let tokenizerCommandDependencies: [Target.Dependency] = ["Tokenizer"]
@@ -62,8 +69,8 @@ let trainingTargets: [Target] = [
                          .unsafeFlags(["-Xlinker", "-Bsymbolic"])]
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
-    .target(name: "Training", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "HardwareMonitor", "TrainingPlan", yams]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Torch", "ExperimentStore", "TrainingPlan"]),
+    .target(name: "Training", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "HardwareMonitor", "TrainingPlan", "DurableFiles", yams]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Torch", "ExperimentStore", "TrainingPlan", "DurableFiles"]),
 ]
 let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
@@ -94,5 +101,5 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
     ],
-    targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
+    targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
 )

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import GRDB
 
@@ -44,7 +45,7 @@ extension RunHandle {
     @discardableResult
     public func recordCheckpoint(path: String, step: Int, epoch: Double? = nil, format: String,
                                  isBest: Bool = false, metrics: [String: Double] = [:]) throws -> CheckpointRecord {
-        try FileSync.sync(path: path, what: "checkpoint")
+        try Self.sync(path: path, what: "checkpoint")
         let (hex, bytes) = try ExperimentStore.sha256(ofPath: path)
         let metricsJSON = JSONValue.object(metrics.mapValues { .double($0) }).jsonString()
         let now = Date().timeIntervalSince1970
@@ -63,7 +64,7 @@ extension RunHandle {
     /// Records an artifact (tokenizer, dataset, report, manifest) with its sha256 and size.
     @discardableResult
     public func recordArtifact(path: String, kind: String, name: String? = nil) throws -> ArtifactRecord {
-        try FileSync.sync(path: path, what: "artifact")
+        try Self.sync(path: path, what: "artifact")
         let (hex, bytes) = try ExperimentStore.sha256(ofPath: path)
         let artifactName = name ?? URL(fileURLWithPath: path).lastPathComponent
         let now = Date().timeIntervalSince1970
@@ -75,6 +76,13 @@ extension RunHandle {
         }
         return ArtifactRecord(id: rowID, runID: id, kind: kind, name: artifactName, path: Self.absolute(path),
                               sha256: hex, bytes: bytes, createdAt: now)
+    }
+
+    /// Pushes a file, or every file under a directory, to stable storage before its row is
+    /// written, so a row never points at a file a crash could still lose.
+    static func sync(path: String, what: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.fileMissing(path: path, what: what) }
+        do { try DurableFile.sync(path: path) } catch { throw StoreError.invalid("\(error)") }
     }
 
     static func absolute(_ path: String) -> String {

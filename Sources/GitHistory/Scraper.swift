@@ -66,8 +66,8 @@ public final class Scraper {
     }
 
     /// Writes `commits.jsonl` and `files.jsonl` into `directory` (created if needed). Each
-    /// file is written under a `.partial-PID` name and renamed when complete, so a failed
-    /// scrape leaves no half-written file behind. `progress` is called on this thread.
+    /// file appears complete or not at all (`JSONLinesFile`), so a failed scrape leaves no
+    /// half-written file behind. `progress` is called on this thread.
     public func write(to directory: URL, progress: ((Int, Int) -> Void)? = nil) throws(GitHistoryError) -> ScrapeSummary {
         let started = Date()
         let commitsURL = directory.appendingPathComponent("commits.jsonl")
@@ -113,49 +113,5 @@ public final class Scraper {
         }
         summary.seconds = Date().timeIntervalSince(started)
         return summary
-    }
-}
-
-/// A JSONL file written through a buffer under a temporary name, renamed when complete.
-final class JSONLinesFile {
-    private let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private(set) var bytesWritten = 0
-
-    private init(handle: FileHandle) { self.handle = handle }
-
-    static func write(_ url: URL, _ body: (JSONLinesFile) throws(GitHistoryError) -> Void) throws(GitHistoryError) {
-        let partial = url.appendingPathExtension("partial-\(getpid())")
-        guard FileManager.default.createFile(atPath: partial.path, contents: nil),
-              let handle = try? FileHandle(forWritingTo: partial) else {
-            throw .output("cannot write \(partial.path); check that the folder is writable")
-        }
-        let file = JSONLinesFile(handle: handle)
-        do {
-            try body(file)
-            try file.flush()
-            try handle.close()
-            // rename(2) replaces an older file atomically: readers see the old or the new one.
-            guard rename(partial.path, url.path) == 0 else {
-                throw GitHistoryError.output("cannot rename \(partial.path) to \(url.path): \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: partial)
-            if let error = error as? GitHistoryError { throw error }
-            throw .output("writing \(url.path): \(error.localizedDescription)")
-        }
-    }
-
-    func append(_ bytes: [UInt8]) throws {
-        buffer.append(contentsOf: bytes)
-        bytesWritten += bytes.count
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
-    private func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try handle.write(contentsOf: buffer)
-        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// Saving and loading in Hugging Face's formats. A saved directory holds `vocab.json` and
@@ -94,7 +95,7 @@ extension BPETokenizer {
 
     private func write(_ text: String, to directory: String, _ name: String) throws {
         let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try DurableFile.write(Data(text.utf8), to: url)
     }
 
     /// Loads a tokenizer directory (BlockLab's, Hugging Face's or GPT-2's). Throws a

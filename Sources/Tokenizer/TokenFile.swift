@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// The flat binary token file (`train.bin`, `val.bin`) the trainer reads; documented in
@@ -106,7 +107,7 @@ public struct TokenFile: Sendable {
         return TokenFile(header: header, tokens: tokens)
     }
 
-    /// Writes a header and body atomically (a temporary file renamed into place).
+    /// Writes a header and body durably (`DurableFile`: a temporary synced and renamed into place).
     /// `sequences` is row-major, `header.sequenceCount × header.sequenceLength` ids.
     public static func write(_ path: String, header: Header, sequences: [UInt32]) throws {
         precondition(UInt64(sequences.count) == header.tokenCount, "body must hold sequence_count × sequence_length tokens")
@@ -122,6 +123,6 @@ public struct TokenFile: Sendable {
             let body = sequences.map(\.littleEndian)
             body.withUnsafeBytes { data.append(contentsOf: $0) }
         }
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try DurableFile.write(data, to: URL(fileURLWithPath: path))
     }
 }

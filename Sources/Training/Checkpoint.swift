@@ -1,55 +1,28 @@
+import DurableFiles
 import Foundation
 import Torch
 
-/// What a checkpoint needs besides weights and optimizer moments to continue a run exactly.
-public struct TrainingState: Codable, Sendable {
-    /// Optimizer steps completed.
-    public var step: Int
-    public var epoch: Double
-    public var batchSize: Int
-    public var gradientAccumulationSteps: Int
-    public var stepsPerEpoch: Int
-    public var totalSteps: Int
-    public var warmupSteps: Int
-    public var peakLearningRate: Double
-    public var seed: Int
-    /// The next batch: epoch and batch index within it (order = epochOrder(seed, epoch)).
-    public var dataEpoch: Int
-    public var dataBatch: Int
-    /// How every random source is derived, so nothing else needs saving.
-    public var rng = "init: torch.manual_seed(seed); dropout at step s: torch.manual_seed(seed * 1000003 + s); data order: SplitMix64 of (seed, epoch)"
-    public var earlyStopping: EarlyStopping
-    public var runUUID: String?
-    /// The resolved config (JSON) of the run that wrote the checkpoint: a resume without
-    /// --config continues with it.
-    public var config: String?
-    public var report: TrainingReport
-}
-
 /// Writes and reads checkpoint directories. A checkpoint is a complete Hugging Face model
-/// directory plus `training_state.safetensors` (AdamW moments) and `training_state.json`.
-/// Each is written into a temporary directory and renamed into place once complete.
+/// directory plus `training_state.safetensors` (AdamW moments) and `training_state.json`,
+/// written durably: complete under a temporary name, synced, then renamed into place.
+/// `Checkpoint.Folder` keeps the output directory's layout (step directories, links).
 enum Checkpoint {
     static func write(to dir: URL, model: GPTModel, optimizer: AdamW, state: TrainingState, data: TrainingData,
                       report: TrainingReport, bosTokenID: Int?, eosTokenID: Int?) throws {
-        let fm = FileManager.default
-        let parent = dir.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let tmp = parent.appendingPathComponent(".\(dir.lastPathComponent).partial-\(getpid())")
-        if fm.fileExists(atPath: tmp.path) { try fm.removeItem(at: tmp) }
-        try ModelDirectory.saveModel(model, to: tmp, bosTokenID: bosTokenID, eosTokenID: eosTokenID)
-        if let files = try? fm.contentsOfDirectory(at: data.tokenizerDirectory, includingPropertiesForKeys: nil) {
-            for file in files where !file.hasDirectoryPath { try fm.copyItem(at: file, to: tmp.appendingPathComponent(file.lastPathComponent)) }
+        try DurableFile.writeDirectory(at: dir) { tmp in
+            let fm = FileManager.default
+            try ModelDirectory.saveModel(model, to: tmp, bosTokenID: bosTokenID, eosTokenID: eosTokenID)
+            if let files = try? fm.contentsOfDirectory(at: data.tokenizerDirectory, includingPropertiesForKeys: nil) {
+                for file in files where !file.hasDirectoryPath { try fm.copyItem(at: file, to: tmp.appendingPathComponent(file.lastPathComponent)) }
+            }
+            let n = model.parameterValueCount
+            try SafeTensors.write(["exp_avg": .init(shape: [n], values: try optimizer.moments(0)),
+                                   "exp_avg_sq": .init(shape: [n], values: try optimizer.moments(1))],
+                                  metadata: ["format": "blocklab-adamw", "step": "\(optimizer.stepCount)"],
+                                  to: tmp.appendingPathComponent(ModelDirectory.stateTensorsFile))
+            try DurableFile.write(try TrainingReport.encoder.encode(state), to: tmp.appendingPathComponent(ModelDirectory.stateFile))
+            try report.write(to: tmp.appendingPathComponent(ModelDirectory.reportFile))
         }
-        let n = model.parameterValueCount
-        try SafeTensors.write(["exp_avg": .init(shape: [n], values: try optimizer.moments(0)),
-                               "exp_avg_sq": .init(shape: [n], values: try optimizer.moments(1))],
-                              metadata: ["format": "blocklab-adamw", "step": "\(optimizer.stepCount)"],
-                              to: tmp.appendingPathComponent(ModelDirectory.stateTensorsFile))
-        try writeSynced(try TrainingReport.encoder.encode(state), to: tmp.appendingPathComponent(ModelDirectory.stateFile))
-        try report.write(to: tmp.appendingPathComponent(ModelDirectory.reportFile))
-        if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
-        try fm.moveItem(at: tmp, to: dir)
     }
 
     static func readState(from dir: URL) throws -> TrainingState {

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import Torch
 
@@ -50,7 +51,7 @@ public enum ModelDirectory {
         try SafeTensors.write(tensors, to: dir.appendingPathComponent(weightsFile))
         let json = try JSONSerialization.data(withJSONObject: hfConfig(model.config, bosTokenID: bosTokenID, eosTokenID: eosTokenID),
                                               options: [.prettyPrinted, .sortedKeys])
-        try writeSynced(json, to: dir.appendingPathComponent(configFile))
+        try DurableFile.write(json, to: dir.appendingPathComponent(configFile))
     }
 
     /// Reads `config.json` of `dir` into a `GPTConfig`.

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// The safetensors format: an 8-byte little-endian header length, a JSON header
@@ -14,7 +15,7 @@ public enum SafeTensors {
         }
     }
 
-    /// Writes `tensors` to `url` (atomically: a temporary file renamed into place, synced).
+    /// Writes `tensors` to `url` durably (`DurableFile`: a temporary synced and renamed into place).
     /// Tensors are laid out in name order; `metadata` goes under `__metadata__`.
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = ["format": "pt"], to url: URL) throws {
         var header: [String: Any] = ["__metadata__": metadata]
@@ -35,7 +36,7 @@ public enum SafeTensors {
         for name in names {
             tensors[name]!.values.withUnsafeBufferPointer { out.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
         }
-        try writeSynced(out, to: url)
+        try DurableFile.write(out, to: url)
     }
 
     /// The header of `url`: tensor names → (dtype, shape, offsets), and the metadata.
@@ -85,19 +86,4 @@ public enum SafeTensors {
         }
         return (entries, metadata, 8 + length)
     }
-}
-
-/// Writes `data` to a temporary file beside `url`, fsyncs it, and renames it into place,
-/// so a reader never sees a half-written file.
-func writeSynced(_ data: Data, to url: URL) throws {
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
-        throw TrainingError.badCheckpoint("cannot create \(tmp.path): check that \(url.deletingLastPathComponent().path) is writable")
-    }
-    let handle = try FileHandle(forWritingTo: tmp)
-    try handle.write(contentsOf: data)
-    try handle.synchronize()
-    try handle.close()
-    if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-    try FileManager.default.moveItem(at: tmp, to: url)
 }

@@ -4,300 +4,209 @@ import HardwareMonitor
 import Torch
 import TrainingPlan
 
-/// What `blocklab train` asks for.
-public struct TrainOptions {
-    public var dataDirectory: URL
-    public var outputDirectory: URL
-    /// The YAML as given (nil: built-in defaults), and `--set KEY=VALUE` overrides.
-    public var configYAML: String?
-    public var overrides: [String] = []
-    /// `--device`; nil = `training.device`.
-    public var device: Device?
-    /// `--resume RUN|latest`: continue that run from its last checkpoint, as a new run.
-    public var resume: String?
-    public var runName = "train"
-    /// Written into config.json (`bos_token_id`, `eos_token_id`): the tokenizer's end of text.
-    public var bosTokenID: Int?
-    public var eosTokenID: Int?
-    public var commandLine: [String] = CommandLine.arguments
-    /// Progress lines (stderr in the command).
-    public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-    /// Test hooks: stop as `killed` after this many steps of this invocation; write NaN into
-    /// the weights before this step.
-    public var stopAfterSteps: Int?
-    public var injectNaNAtStep: Int?
-    /// false: no per-step metrics or hardware samples reach the store (the run row, phase,
-    /// checkpoints and report still do). For measuring the logging overhead only.
-    public var recordMetrics = true
-
-    public init(dataDirectory: URL, outputDirectory: URL) {
-        self.dataDirectory = dataDirectory
-        self.outputDirectory = outputDirectory
-    }
-}
-
-/// How a run ended.
-public struct TrainOutcome: Sendable {
-    public var runID: Int64
-    public var status: RunStatus
-    public var error: String?
-    /// Train loss of every optimizer step of this invocation, by steps completed (1-based).
-    public var losses: [Int: Double]
-    /// Seconds of each optimizer step (the C call), by global step: wall clock, and CPU
-    /// time of the whole process (all threads).
-    public var stepSeconds: [Int: Double]
-    public var stepCPUSeconds: [Int: Double]
-    /// Seconds spent in the store's logging calls during the loop.
-    public var loggingSeconds: Double
-    public var stepsCompleted: Int
-    public var bestValLoss: Double?
-    public var outputDirectory: URL
-}
-
-/// The training loop of phase 4. Reads top to bottom: config, data, device, model, plan,
-/// store, then `for step ...` with forward/backward/clip/AdamW (one C call), log,
-/// evaluate, early-stop, checkpoint; then the report.
+/// Phase 4: trains a GPT-2 on a tokenized dataset and records every step in the store.
+/// Reads top to bottom like nanoGPT's train.py: config; data, device, model sizes and plan
+/// (all chosen before the run starts, so its snapshot holds the values that ran); the run;
+/// model and optimizer; then `for step ...` with the batch, forward/backward/clip/AdamW
+/// (one C call), log, evaluate, checkpoint, early stop, memory thresholds; then the report.
+///
+///     let outcome = try Trainer.run(options, store: store)        // `blocklab train`: its own run
+///
+///     let setup = try Trainer.prepare(options, config: config)    // a caller's run (the pipeline):
+///     let outcome = try Trainer.train(setup, in: run)             //   snapshot setup.asRun, wrap in its phase
 public enum Trainer {
+    /// `blocklab train`: opens a run (the child of the resumed run, if any) with the `train`
+    /// phase, trains, and finishes both with the outcome's status. A config that does not
+    /// load throws after recording a failed run; every later failure is the outcome's.
     public static func run(_ options: TrainOptions, store: ExperimentStore) throws -> TrainOutcome {
-        // 1. Config: the given YAML, or when resuming without one, the checkpoint's resolved config.
-        var parent: RunInfo?
-        var resumeCheckpoint: CheckpointRecord?
-        if let ref = options.resume {
-            parent = try store.run(ref)
-            resumeCheckpoint = try store.checkpoints(runID: parent!.id).max { ($0.step, $0.id) < ($1.step, $1.id) }
-        }
+        // 1. Config: the given YAML, or when resuming without one, the checkpoint's own.
+        let resume = try options.resume.map { try ResumePoint($0, in: store) }
         var yaml = options.configYAML
-        if yaml == nil, let resumeCheckpoint {
-            yaml = try Checkpoint.readState(from: URL(fileURLWithPath: resumeCheckpoint.path)).config
+        if yaml == nil, let checkpoint = resume?.checkpoint { yaml = try Checkpoint.readState(from: checkpoint).config }
+        func startRun(snapshot resolvedJSON: Data) throws -> RunHandle {
+            let run = try store.startRun(RunSpec(name: options.runName, config: ConfigSnapshot(yaml: yaml, resolvedJSON: resolvedJSON),
+                                                 commandLine: options.commandLine, parentRunID: resume?.runID))
+            try run.startPhase("train")
+            return run
         }
         let config: TrainingConfig
         do { config = try TrainingConfig.load(yaml: yaml, overrides: options.overrides) } catch {
-            // A config that does not load still leaves a failed run in the store.
-            let run = try store.startRun(RunSpec(name: options.runName, config: ConfigSnapshot(yaml: yaml, resolvedJSON: Data("{}".utf8)),
-                                                 commandLine: options.commandLine, parentRunID: parent?.id))
-            try run.startPhase("train")
+            let run = try startRun(snapshot: Data("{}".utf8))
             try run.finishPhase("train", status: .failed, error: "\(error)")
             try run.finish(status: .failed, error: "\(error)")
             throw error
         }
-        let run = try store.startRun(RunSpec(name: options.runName, config: ConfigSnapshot(yaml: yaml, resolvedJSON: try config.resolvedJSON()),
-                                             commandLine: options.commandLine, parentRunID: parent?.id))
-        try run.startPhase("train")
-        var loop = Loop(options: options, config: config, run: run)
+
+        // 2-5. Data, device, model sizes, plan. A failure here still leaves a failed run,
+        // whose snapshot is the config as loaded (nothing was chosen yet).
+        let setup: TrainingSetup
+        do { setup = try prepare(options, config: config, resume: resume) } catch {
+            let run = try startRun(snapshot: try config.resolvedJSON())
+            let outcome = failedBeforeTheLoop(error, options: options, config: config, run: run)
+            try finish(run, outcome)
+            return outcome
+        }
+        let run = try startRun(snapshot: try setup.asRun.resolvedJSON())
+        let outcome = try train(setup, in: run)
+        try finish(run, outcome)
+        return outcome
+    }
+
+    /// Steps 2 to 5, before any run exists: opens the dataset, picks the device and
+    /// threads, sizes the model (a resumed checkpoint's sizes win), and plans the run.
+    /// Throws what a user can fix, naming the fix.
+    public static func prepare(_ options: TrainOptions, config: TrainingConfig, resume: ResumePoint? = nil) throws -> TrainingSetup {
+        let t = config.training
+        var resumed: TrainingSetup.Resumed?
+        if let resume {
+            guard let checkpoint = resume.checkpoint else {
+                throw TrainingError.badCheckpoint("run \(resume.reference) has no checkpoint to resume from: start a new run instead")
+            }
+            resumed = .init(checkpoint: checkpoint, state: try Checkpoint.readState(from: checkpoint), parentUUID: resume.runUUID)
+        }
+        // 2. Data.
+        let data = try TrainingData(directory: options.dataDirectory)
+        let L = data.sequenceLength
+        guard L >= 2 else { throw TrainingError.badDataset("sequence_length \(L) is too short: sequences need at least 2 tokens") }
+
+        // 3. Device and threads.
+        let device = (options.device ?? Device(rawValue: t.device) ?? .auto).resolved
+        if device == .cuda && !Torch.cudaIsAvailable {
+            throw TrainingError.badConfig("device cuda (--device or training.device): this libtorch build has no CUDA device; use cpu or auto")
+        }
+        let threads = t.threads ?? ProcessInfo.processInfo.activeProcessorCount
+
+        // 4. Model sizes: the checkpoint's, or the preset's with the config's overrides.
+        let model = try resumed.map { try ModelDirectory.loadConfig(from: $0.checkpoint) } ?? config.gptConfig(vocabSize: data.vocabSize)
+        if let resumed, model.vocabSize != data.vocabSize {
+            throw TrainingError.badCheckpoint("\(resumed.checkpoint.path) has vocab_size \(model.vocabSize), the dataset \(data.vocabSize)")
+        }
+        // The model sees a sequence's first L-1 tokens (the last is only a target).
+        guard L - 1 <= model.nPositions else {
+            throw TrainingError.badDataset("the dataset's sequence_length \(L) is above model.n_positions \(model.nPositions): tokenize with a shorter sequence length or raise model.n_positions")
+        }
+
+        // 5. Plan: batch size, steps, epochs, warmup, learning rate (TrainingPlan's formulas).
+        let plan = resumed.map { TrainingRunPlan(resuming: $0.state, config: config, data: data) }
+            ?? TrainingRunPlan(config: config, data: data, model: model, device: device)
+        if plan.requestedBatchSize != nil {
+            options.progress("note: train.bin holds \(plan.trainSequences) sequences; batch size lowered to \(plan.batchSize)")
+        }
+        return TrainingSetup(options: options, config: config, data: data, device: device, threads: threads, model: model,
+                             plan: plan, resumed: resumed)
+    }
+
+    /// `prepare` and `train` in one: a dataset or device the setup rejects fails the
+    /// outcome (with a report), as a failure in training does.
+    public static func run(_ options: TrainOptions, config: TrainingConfig, in run: RunHandle) throws -> TrainOutcome {
+        let setup: TrainingSetup
+        do { setup = try prepare(options, config: config) } catch {
+            return failedBeforeTheLoop(error, options: options, config: config, run: run)
+        }
+        return try train(setup, in: run)
+    }
+
+    /// Trains in `run`, which the caller opened and finishes (with the outcome's status)
+    /// and whose `train` phase the caller records around this call. Writes checkpoints into
+    /// OUT and records them, logs every step, writes the report. A failure of training
+    /// (bad data, an allocation, a NaN, the memory limit) is the outcome's, not thrown.
+    public static func train(_ setup: TrainingSetup, in run: RunHandle) throws -> TrainOutcome {
+        let t = setup.config.training
+        // 4. Model and optimizer: fresh from the seed, or from the checkpoint.
+        let model: GPTModel, optimizer: AdamW
         do {
-            if let ref = options.resume, resumeCheckpoint == nil {
-                throw TrainingError.badCheckpoint("run \(ref) has no checkpoint to resume from: start a new run instead")
+            try Torch.setThreads(setup.threads)
+            // Cache freed tensor blocks, up to a quarter of RAM (released when memory runs short).
+            try Torch.useCachingAllocator(limit: (HardwareMonitor.memory()?.total ?? 8 << 30) / 4)
+            try Torch.manualSeed(UInt64(t.seed))
+            if let resumed = setup.resumed {
+                model = try ModelDirectory.loadModel(from: resumed.checkpoint, device: setup.device)
+            } else {
+                model = try GPTModel(config: setup.model, device: setup.device)
             }
-            try loop.prepare(resumeFrom: resumeCheckpoint.map { URL(fileURLWithPath: $0.path) }, parentUUID: parent?.uuid)
-            try loop.train()
-        } catch let error as TorchError where error.kind == .outOfMemory {
-            loop.fail("\(error): lower training.batch_size or the model size (model.preset, model.n_embd, model.n_layer)")
+            optimizer = try AdamW(model: model, beta1: t.adamBeta1, beta2: t.adamBeta2, eps: t.adamEpsilon, weightDecay: t.weightDecay)
+            if let resumed = setup.resumed {
+                try Checkpoint.restoreOptimizer(optimizer, from: resumed.checkpoint, stepCount: resumed.state.step)
+            }
         } catch {
-            loop.fail("\(error)")
+            return failedBeforeTheLoop(error, options: setup.options, config: setup.config, device: setup.device, run: run)
         }
-        return try loop.conclude()
+        var loop = TrainingLoop(setup: setup, run: run, model: model, optimizer: optimizer)
+        do { try loop.train() } catch { loop.fail(error) }
+        return loop.conclude()
     }
 }
 
-/// Shared between the loop and the hardware sampler thread.
-final class HardwareState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _step = 0
-    private var _latest: HardwareSample?
-    private var _peaks = HardwarePeaks()
-    var step: Int { get { lock.withLock { _step } } set { lock.withLock { _step = newValue } } }
-    var latest: HardwareSample? { lock.withLock { _latest } }
-    var peaks: HardwarePeaks { lock.withLock { _peaks } }
-
-    func record(_ s: HardwareSample) {
-        lock.withLock {
-            _latest = s
-            _peaks.add(s)
-        }
-    }
-
-    /// Highest memory use in percent: RAM, or any GPU's memory.
-    func memoryPercent() -> Double? {
-        guard let s = latest else { return nil }
-        var worst = s.ramPercent
-        for g in s.gpus {
-            if let used = g.memoryUsedBytes, let total = g.memoryTotalBytes, total > 0 {
-                worst = max(worst ?? 0, 100 * Double(used) / Double(total))
-            }
-        }
-        return worst
-    }
-}
-
-struct Loop {
-    let options: TrainOptions
-    let config: TrainingConfig
+/// The loop and its state, built whole before the first step: nothing in it is optional.
+struct TrainingLoop {
+    let setup: TrainingSetup
     let run: RunHandle
-    var data: TrainingData!
-    var model: GPTModel!
-    var optimizer: AdamW!
-    var schedule: LearningRateSchedule!
-    var state: TrainingState!
-    var device = Device.cpu
-    var totalSteps = 0
+    let model: GPTModel
+    let optimizer: AdamW
+    let schedule: LearningRateSchedule
+    let hardware: HardwareWatch
+    var state: TrainingState
     var report: TrainingReport
+    var folder: Checkpoint.Folder
+    var status = RunStatus.finished
+    var error: String?
+    var finalStepIsBest = false
+    var warnedMemory = false
+    // This invocation's steps, for the outcome.
     var losses: [Int: Double] = [:]
     var stepSeconds: [Int: Double] = [:]
     var stepCPUSeconds: [Int: Double] = [:]
     var loggingSeconds = 0.0
-    var status = RunStatus.finished
-    var error: String?
-    var bestLoss: Double?
-    let hardware = HardwareState()
-    var sampler: HardwareSampler?
-    var warnedMemory = false
-    /// Steps whose directory is written and recorded; the directory of the current best when
-    /// nothing else (a periodic or last checkpoint) keeps it.
-    var writtenSteps: Set<Int> = []
-    var bestOnlyDirectory: URL?
-    var finalStepIsBest = false
-    var parentUUID: String?
 
-    init(options: TrainOptions, config: TrainingConfig, run: RunHandle) {
-        self.options = options
-        self.config = config
-        self.run = run
-        report = TrainingReport(patience: config.training.patience, minDelta: config.training.minDelta)
-    }
-
-    var out: URL { options.outputDirectory }
+    var options: TrainOptions { setup.options }
+    var plan: TrainingRunPlan { setup.plan }
     func say(_ line: String) { options.progress(line) }
 
-    // MARK: Set-up
-
-    mutating func prepare(resumeFrom checkpoint: URL?, parentUUID: String?) throws {
-        self.parentUUID = parentUUID
-        let t = config.training
-        // 2. Data.
-        data = try TrainingData(directory: options.dataDirectory)
-        let L = data.sequenceLength
-        guard L >= 2 else { throw TrainingError.badDataset("sequence_length \(L) is too short: sequences need at least 2 tokens") }
-        let positions = checkpoint.flatMap { try? ModelDirectory.loadConfig(from: $0).nPositions } ?? config.model.nPositions
-        // The model sees a sequence's first L-1 tokens (the last is only a target).
-        guard L - 1 <= positions else {
-            throw TrainingError.badDataset("the dataset's sequence_length \(L) is above model.n_positions \(positions): tokenize with a shorter sequence length or raise model.n_positions")
-        }
-
-        // Half-written checkpoints of processes that died (SIGINT, SIGKILL) are removed.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [] where name.hasPrefix(".") {
-            guard let dash = name.lastIndex(of: "-"), name.contains(".partial-") || name.contains(".link-"),
-                  let pid = Int32(name[name.index(after: dash)...]), kill(pid, 0) != 0 else { continue }
-            try? FileManager.default.removeItem(at: out.appendingPathComponent(name))
-        }
-
-        // 3. Device and threads.
-        device = (options.device ?? Device(rawValue: t.device) ?? .auto).resolved
-        if device == .cuda && !Torch.cudaIsAvailable {
-            throw TrainingError.badConfig("device cuda (--device or training.device): this libtorch build has no CUDA device; use cpu or auto")
-        }
-        try Torch.setThreads(ProcessInfo.processInfo.activeProcessorCount)
-        // Cache freed tensor blocks, up to a quarter of RAM (released when memory runs short).
-        try Torch.useCachingAllocator(limit: (HardwareMonitor.memory()?.total ?? 8 << 30) / 4)
-
-        // 4. Model and optimizer: fresh from the seed, or from the checkpoint.
-        try Torch.manualSeed(UInt64(t.seed))
-        if let checkpoint {
-            model = try ModelDirectory.loadModel(from: checkpoint, device: device)
-            guard model.config.vocabSize == data.vocabSize else {
-                throw TrainingError.badCheckpoint("\(checkpoint.path) has vocab_size \(model.config.vocabSize), the dataset \(data.vocabSize)")
-            }
-        } else {
-            model = try GPTModel(config: config.gptConfig(vocabSize: data.vocabSize), device: device)
-        }
-        optimizer = try AdamW(model: model, beta1: t.adamBeta1, beta2: t.adamBeta2, eps: t.adamEpsilon, weightDecay: t.weightDecay)
-
-        // 5. Plan: batch size, steps, epochs, warmup, learning rate (TrainingPlan's formulas).
-        let sequences = data.train.sequenceCount
-        if let checkpoint {
-            state = try Checkpoint.readState(from: checkpoint)
-            try Checkpoint.restoreOptimizer(optimizer, from: checkpoint, stepCount: state.step)
+    init(setup: TrainingSetup, run: RunHandle, model: GPTModel, optimizer: AdamW) {
+        self.setup = setup
+        self.run = run
+        self.model = model
+        self.optimizer = optimizer
+        let t = setup.config.training, plan = setup.plan, options = setup.options
+        // The state a checkpoint carries: the resumed one's, or a fresh one from the plan.
+        if let resumed = setup.resumed {
+            state = resumed.state
             report = state.report
-            report.resumedFromRun = parentUUID
+            report.resumedFromRun = resumed.parentUUID
             report.resumedAtStep = state.step
             report.status = "running"
         } else {
-            var batch = t.batchSize ?? autoBatchSize()
-            if batch * t.gradientAccumulationSteps > sequences {
-                batch = max(1, sequences / t.gradientAccumulationSteps)
-                say("note: train.bin holds \(sequences) sequences; batch size lowered to \(batch)")
-            }
-            let stepsPerEpoch = max(1, sequences / (batch * t.gradientAccumulationSteps))
-            let epochs = TrainingPlan.epochs(targetTokens: config.epochCalculation.targetTokens, sequences: sequences,
-                                             sequenceLength: L, minEpochs: config.epochCalculation.minEpochs,
-                                             maxEpochs: config.epochCalculation.maxEpochs)
-            let planned = min(epochs * stepsPerEpoch, t.maxSteps ?? Int.max)
-            let warmup = TrainingPlan.warmupSteps(totalSteps: planned, ratio: t.warmupRatio, minSteps: t.warmupStepsMin, maxSteps: t.warmupStepsMax)
-            let lr = TrainingPlan.scaledLearningRate(base: t.baseLearningRate, batchSize: batch * t.gradientAccumulationSteps,
-                                                     referenceBatchSize: t.referenceBatchSize)
-            state = TrainingState(step: 0, epoch: 0, batchSize: batch, gradientAccumulationSteps: t.gradientAccumulationSteps,
-                                  stepsPerEpoch: stepsPerEpoch, totalSteps: planned, warmupSteps: warmup, peakLearningRate: lr,
-                                  seed: t.seed, dataEpoch: 0, dataBatch: 0,
-                                  earlyStopping: EarlyStopping(patience: t.patience, minDelta: t.minDelta), runUUID: run.uuid,
-                                  config: nil, report: report)
+            report = TrainingReport(t)
+            state = TrainingState(plan: plan, training: t, report: report)
         }
         state.runUUID = run.uuid
-        state.config = String(decoding: try config.resolvedJSON(), as: UTF8.self)
-        schedule = LearningRateSchedule(peak: state.peakLearningRate, warmupSteps: state.warmupSteps, totalSteps: state.totalSteps,
-                                        decay: t.lrSchedule == "linear" ? .linear : .cosine, minRatio: t.minLrRatio)
-        // A resumed run may be given a new cap; the schedule stays the original's so the curve continues.
-        let epochs = TrainingPlan.epochs(targetTokens: config.epochCalculation.targetTokens, sequences: sequences, sequenceLength: L,
-                                         minEpochs: config.epochCalculation.minEpochs, maxEpochs: config.epochCalculation.maxEpochs)
-        totalSteps = checkpoint == nil ? state.totalSteps : min(epochs * state.stepsPerEpoch, t.maxSteps ?? state.totalSteps)
+        state.config = String(decoding: (try? setup.config.resolvedJSON()) ?? Data("{}".utf8), as: UTF8.self)
+        schedule = plan.schedule(t)
+        folder = Checkpoint.Folder(options.outputDirectory, parentUUID: setup.resumed?.parentUUID)
+
         let g = model.config
-        report.model = ["vocab_size": g.vocabSize, "n_positions": g.nPositions, "n_embd": g.nEmbd, "n_layer": g.nLayer,
-                        "n_head": g.nHead, "parameters": g.parameterCount]
-        report.device = device.rawValue
-        report.trainingParameters = ["epochs": Double(epochs), "total_steps": Double(totalSteps), "steps_per_epoch": Double(state.stepsPerEpoch),
-                                     "warmup_steps": Double(state.warmupSteps), "batch_size": Double(state.batchSize),
-                                     "gradient_accumulation_steps": Double(state.gradientAccumulationSteps),
-                                     "peak_learning_rate": state.peakLearningRate, "train_sequences": Double(sequences),
-                                     "validation_sequences": Double(data.validation.sequenceCount), "sequence_length": Double(L),
-                                     "threads": Double(Torch.threads)]
-        say("train: \(g.nLayer) layers × \(g.nEmbd) wide, \(g.parameterCount) parameters, vocab \(g.vocabSize), on \(device.rawValue) with \(Torch.threads) threads")
-        say("train: \(sequences) sequences of \(L) tokens, batch \(state.batchSize) × \(state.gradientAccumulationSteps), \(state.stepsPerEpoch) steps/epoch, \(totalSteps) steps, warmup \(state.warmupSteps), peak lr \(state.peakLearningRate)")
-        if checkpoint != nil { say("train: resuming at step \(state.step) from \(checkpoint!.path)") }
+        report.describe(model: g, device: setup.device, parameters: plan.reportParameters(threads: Torch.threads))
+        options.progress("train: \(g.nLayer) layers × \(g.nEmbd) wide, \(g.parameterCount) parameters, vocab \(g.vocabSize), on \(setup.device.rawValue) with \(Torch.threads) threads")
+        options.progress("train: \(plan.trainSequences) sequences of \(plan.sequenceLength) tokens, batch \(plan.batchSize) × \(plan.gradientAccumulationSteps), \(plan.stepsPerEpoch) steps/epoch, \(plan.totalSteps) steps, warmup \(plan.warmupSteps), peak lr \(plan.peakLearningRate)")
+        if let resumed = setup.resumed { options.progress("train: resuming at step \(state.step) from \(resumed.checkpoint.path)") }
 
-        // 6. The hardware sampler thread; one reading now, so thresholds hold from step 1.
-        hardware.record(HardwareMonitor().sample(step: state.step))
-        let hw = hardware, run = run, record = options.recordMetrics
-        sampler = HardwareSampler(interval: config.hardwareMonitoring.intervalSeconds, currentStep: { hw.step },
-                                  onSample: { s in hw.record(s); if record { run.logHardware(s) } })
-        sampler?.start()
-    }
-
-    /// On CPU: what fits a quarter of the free RAM given the activations one sequence needs;
-    /// on CUDA: GPU memory tiers.
-    func autoBatchSize() -> Int {
-        let hm = config.hardwareMonitoring
-        if device == .cuda, let total = HardwareMonitor().sample().gpus.first?.memoryTotalBytes {
-            return TrainingPlan.batchSize(gpuMemoryBytes: total, largeGB: hm.gpuMemoryThresholdLargeGb, mediumGB: hm.gpuMemoryThresholdMediumGb)
-        }
-        let g = model.config, T = Int64(data.sequenceLength), C = Int64(g.nEmbd), H = Int64(g.nHead)
-        // Activations kept for backward, float32: per layer ~ T (34 C + 5 H T) × 2 bytes
-        // (Korthikanti et al., 16-bit) × 2, plus logits, their softmax and gradient: 3 T V × 4.
-        let perSequence = Int64(g.nLayer) * T * (34 * C + 5 * H * T) * 4 + 3 * T * Int64(g.vocabSize) * 4
-        let free = HardwareMonitor.memory()?.available ?? 4 << 30
-        return TrainingPlan.cpuBatchSize(freeRAMBytes: free, bytesPerSequence: perSequence, cap: config.training.maxBatchSize)
+        // 6. The hardware sampler thread.
+        hardware = HardwareWatch(interval: setup.config.hardwareMonitoring.intervalSeconds, step: state.step, run: run, log: options.recordMetrics)
     }
 
     // MARK: The loop
 
     mutating func train() throws {
-        let t = config.training
-        let B = state.batchSize, A = state.gradientAccumulationSteps, T = data.sequenceLength - 1
-        let train = data.train
+        let t = setup.config.training
+        let B = plan.batchSize, A = plan.gradientAccumulationSteps, T = plan.sequenceLength - 1
+        let train = setup.data.train
         var order = epochOrder(sequences: train.sequenceCount, seed: state.seed, epoch: state.dataEpoch)
         var stepTimes: [Double] = []
         var epochLosses: [Double] = []
         let runStart = Date()
         var stepsThisRun = 0
 
-        while state.step < totalSteps {
+        while state.step < plan.totalSteps {
             let step = state.step
             hardware.step = step
             if let stop = options.stopAfterSteps, stepsThisRun >= stop {       // test hook: a killed run
@@ -309,10 +218,11 @@ struct Loop {
                 try model.write(parameter: 0, [Float](repeating: .nan, count: model.parameters[0].count))
             }
 
-            // Batch: A micro-batches of B sequences, in this epoch's order.
+            // Batch: this step's global batch is the next B × A sequences of this epoch's
+            // order, fed as A micro-batches of B. (Data-parallel ranks would each take a slice.)
+            let global = order[(state.dataBatch * B * A)..<((state.dataBatch + 1) * B * A)]
             var batch = Batch()
-            let first = state.dataBatch * B * A
-            for i in 0..<(B * A) { batch.append(sequence: order[first + i], of: train) }
+            for index in global { batch.append(sequence: index, of: train) }
 
             // Forward, masked loss, backward, clip, AdamW: one call. Dropout seeded per step.
             let lr = schedule.rate(at: step)
@@ -344,17 +254,12 @@ struct Loop {
             stepCPUSeconds[state.step] = cpuSeconds
             epochLosses.append(result.loss)
             stepTimes.append(seconds)
-            report.trainLossHistory.append(result.loss)
-            report.gradientNorms.add(result.gradNorm)
-            report.learningRate.add(lr)
-            report.stepsCompleted = state.step
-            report.epochsCompleted = epoch
-            report.finalTrainLoss = result.loss
-            if state.step % t.progressEverySteps == 0 || state.step == totalSteps {
+            report.add(step: state.step, epoch: epoch, loss: result.loss, gradNorm: result.gradNorm, learningRate: lr)
+            if state.step % t.progressEverySteps == 0 || state.step == plan.totalSteps {
                 let mean = stepTimes.suffix(20).reduce(0, +) / Double(min(20, stepTimes.count))
                 say(String(format: "step %d/%d | epoch %.2f | loss %.4f | lr %.3e | %.0f tok/s | %.3f s/step | eta %@",
-                           state.step, totalSteps, epoch, result.loss, lr, tokensPerSecond, seconds,
-                           formatDuration(mean * Double(totalSteps - state.step))))
+                           state.step, plan.totalSteps, epoch, result.loss, lr, tokensPerSecond, seconds,
+                           formatDuration(mean * Double(plan.totalSteps - state.step))))
             }
 
             // Epoch end: next order, mean loss.
@@ -370,23 +275,20 @@ struct Loop {
 
             // Evaluate: every eval_every_steps, at each epoch end, and at the last step.
             var isBest = false
-            if state.step % t.evalEverySteps == 0 || epochEnded || state.step == totalSteps {
+            if state.step % t.evalEverySteps == 0 || epochEnded || state.step == plan.totalSteps {
                 let valLoss = try evaluate()
                 let perplexity = exp(valLoss)
                 run.log(step: state.step, epoch: epoch, ["val/loss": valLoss, "val/perplexity": perplexity])
-                report.validationHistory.append(.init(step: state.step, epoch: epoch, valLoss: valLoss, perplexity: perplexity))
-                report.finalValLoss = valLoss
-                report.perplexity = perplexity
                 isBest = state.earlyStopping.record(valLoss)
-                report.earlyStopping.evaluationsWithoutImprovement = state.earlyStopping.badEvaluations
-                if isBest { report.bestValLoss = valLoss; report.bestStep = state.step; bestLoss = valLoss }
+                report.add(evaluation: .init(step: state.step, epoch: epoch, valLoss: valLoss, perplexity: perplexity),
+                           isBest: isBest, badEvaluations: state.earlyStopping.badEvaluations)
                 say(String(format: "eval step %d | val loss %.4f | perplexity %.2f%@", state.step, valLoss, perplexity, isBest ? " | best" : ""))
             }
 
             // Checkpoints: best, every checkpoint_every_steps. The final step's is written by
             // conclude(), once, as `last` (and `best`), with the finished report inside.
             let stopping = state.earlyStopping.shouldStop
-            if stopping || state.step == totalSteps {
+            if stopping || state.step == plan.totalSteps {
                 finalStepIsBest = isBest
             } else if isBest || state.step % t.checkpointEverySteps == 0 {
                 try checkpoint(best: isBest, periodic: state.step % t.checkpointEverySteps == 0, last: false)
@@ -400,7 +302,7 @@ struct Loop {
 
             // Memory thresholds (from the sampler's latest reading).
             if let pct = hardware.memoryPercent() {
-                let hm = config.hardwareMonitoring
+                let hm = setup.config.hardwareMonitoring
                 if pct >= hm.memoryThresholdStopPct {
                     throw TrainingError.memoryLimit(String(format: "memory use %.1f%% reached hardware_monitoring.memory_threshold_stop_pct %.0f%%: stopped cleanly with a checkpoint; free memory or lower training.batch_size, then --resume", pct, hm.memoryThresholdStopPct))
                 }
@@ -418,97 +320,69 @@ struct Loop {
         }
     }
 
-    /// Mean validation loss over real (non-padding) targets; dropout off.
+    /// Mean validation loss over real (non-padding) targets; dropout off. The validation
+    /// set in file order, in `plan.evaluationBatches` batches of B sequences.
     func evaluate() throws -> Double {
         try model.setTraining(false)
-        let val = data.validation
-        let B = state.batchSize, T = data.sequenceLength - 1
-        var sum = 0.0, count = 0, batches = 0
-        var start = 0
-        while start < val.sequenceCount, batches < (config.training.evalMaxBatches ?? Int.max) {
+        let val = setup.data.validation
+        let B = plan.batchSize, T = plan.sequenceLength - 1
+        var sum = 0.0, count = 0
+        for first in stride(from: 0, to: val.sequenceCount, by: B).prefix(plan.evaluationBatches) {
+            let end = min(first + B, val.sequenceCount)
             var batch = Batch()
-            let end = min(start + B, val.sequenceCount)
-            for i in start..<end { batch.append(sequence: i, of: val) }
-            let r = try model.loss(tokens: batch.tokens, targets: batch.targets, batch: end - start, time: T)
+            for i in first..<end { batch.append(sequence: i, of: val) }
+            let r = try model.loss(tokens: batch.tokens, targets: batch.targets, batch: end - first, time: T)
             sum += r.sum
             count += r.count
-            batches += 1
-            start = end
         }
         guard count > 0 else { throw TrainingError.badDataset("val.bin holds no real tokens to evaluate on") }
         return sum / Double(count)
     }
 
-    /// Checkpoints are directories `OUT/step-NNNNNN`, each written once (complete, then
-    /// renamed into place) and only then recorded; `OUT/best` and `OUT/last` are symbolic
-    /// links to them. A directory written only as a best is deleted when a newer best
-    /// replaces it (its row stays, as history), so rows never describe changed files.
+    /// Writes and records the checkpoint of this step (once; see `Checkpoint.Folder`), and
+    /// points `best` and `last` at it as asked.
     mutating func checkpoint(best: Bool, periodic: Bool, last: Bool) throws {
-        let name = String(format: "step-%06d", state.step)
-        let dir = out.appendingPathComponent(name)
-        // A resumed run that ends where it started finds its parent's directory of this step:
-        // the same state, so it is recorded again rather than rewritten.
-        let parentsOwn = !writtenSteps.contains(state.step) && parentUUID != nil
-            && (try? Checkpoint.readState(from: dir))?.runUUID == parentUUID
-        if !writtenSteps.contains(state.step) && !parentsOwn {
+        let dir = folder.directory(step: state.step)
+        switch folder.disposition(of: state.step) {
+        case .new:
             state.report = report
-            try Checkpoint.write(to: dir, model: model, optimizer: optimizer, state: state, data: data, report: report,
+            try Checkpoint.write(to: dir, model: model, optimizer: optimizer, state: state, data: setup.data, report: report,
                                  bosTokenID: options.bosTokenID, eosTokenID: options.eosTokenID)
             var metrics: [String: Double] = [:]
             if let last = report.validationHistory.last { metrics["val/loss"] = last.valLoss; metrics["val/perplexity"] = last.perplexity }
             if let loss = report.finalTrainLoss { metrics["train/loss"] = loss }
             try run.recordCheckpoint(path: dir.path, step: state.step, epoch: state.epoch, format: "safetensors", isBest: best, metrics: metrics)
-            writtenSteps.insert(state.step)
-        } else if parentsOwn {
+        case .parents:
             try run.recordCheckpoint(path: dir.path, step: state.step, epoch: state.epoch, format: "safetensors", isBest: best)
-            writtenSteps.insert(state.step)
+        case .written:
+            break
         }
-        if best {
-            try link("best", to: name)
-            if let previous = bestOnlyDirectory, previous != dir { try? FileManager.default.removeItem(at: previous) }
-            bestOnlyDirectory = periodic || last ? nil : dir
-        }
-        if last {
-            try link("last", to: name)
-            if bestOnlyDirectory == dir { bestOnlyDirectory = nil }
-        }
+        try folder.saved(step: state.step, best: best, periodic: periodic, last: last)
     }
 
-    /// Points `OUT/name` at `target` (a sibling) atomically.
-    func link(_ name: String, to target: String) throws {
-        let fm = FileManager.default
-        let url = out.appendingPathComponent(name)
-        let tmp = out.appendingPathComponent(".\(name).link-\(getpid())")
-        try? fm.removeItem(at: tmp)
-        try fm.createSymbolicLink(atPath: tmp.path, withDestinationPath: target)
-        if rename(tmp.path, url.path) != 0 {   // a real directory there (an older layout)
-            try fm.removeItem(at: url)
-            guard rename(tmp.path, url.path) == 0 else {
-                throw TrainingError.badCheckpoint("cannot link \(url.path) to \(target): \(String(cString: strerror(errno)))")
-            }
-        }
-    }
-
-    mutating func fail(_ message: String) {
+    /// Records why the loop stopped. A clean stop on the memory limit still leaves a
+    /// resumable checkpoint, `last`.
+    mutating func fail(_ failure: Error) {
+        let message = Trainer.message(for: failure)
         if status == .finished { status = .failed }
         error = message
         say("error: \(message)")
-        // A clean stop on memory still leaves a resumable checkpoint.
-        if message.contains("memory_threshold_stop_pct"), model != nil, state != nil {
+        if case .memoryLimit? = failure as? TrainingError {
             report.status = status.rawValue
             report.error = message
             try? checkpoint(best: false, periodic: false, last: true)
         }
     }
 
-    /// Stops the sampler, writes `last` and the report, records them, finishes the run.
-    mutating func conclude() throws -> TrainOutcome {
-        sampler?.stop()
+    /// Stops the sampler, writes `last` (unless the run failed) and the final report,
+    /// records them, and says how the run ended.
+    mutating func conclude() -> TrainOutcome {
+        hardware.stop()
         report.hardwarePeaks = hardware.peaks
         report.status = status.rawValue
         report.error = error
         report.timing.finishedAt = Date().timeIntervalSince1970
-        if status == .finished || status == .killed, model != nil, state != nil {
+        if status == .finished || status == .killed {
             do {
                 try checkpoint(best: finalStepIsBest, periodic: false, last: true)
             } catch {
@@ -516,32 +390,10 @@ struct Loop {
                 self.error = "writing the last checkpoint failed: \(error)"
             }
         }
-        if FileManager.default.fileExists(atPath: out.path) || (try? FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)) != nil {
-            let reportURL = out.appendingPathComponent(ModelDirectory.reportFile)
-            if (try? report.write(to: reportURL)) != nil { _ = try? run.recordArtifact(path: reportURL.path, kind: "report", name: ModelDirectory.reportFile) }
-        }
-        struct Stats: Encodable { let steps: Int; let epochs: Double; let bestValLoss: Double?; let finalTrainLoss: Double?; let device: String }
-        let stats = Stats(steps: state?.step ?? 0, epochs: state?.epoch ?? 0, bestValLoss: report.bestValLoss,
-                          finalTrainLoss: report.finalTrainLoss, device: device.rawValue)
-        try run.finishPhase("train", status: status == .finished ? .finished : .failed, stats: stats, error: error)
-        try run.finish(status: status, error: error)
+        report.record(in: options.outputDirectory, run: run)
         return TrainOutcome(runID: run.id, status: status, error: error, losses: losses, stepSeconds: stepSeconds, stepCPUSeconds: stepCPUSeconds,
-                            loggingSeconds: loggingSeconds, stepsCompleted: state?.step ?? 0,
-                            bestValLoss: report.bestValLoss, outputDirectory: out)
+                            loggingSeconds: loggingSeconds, stepsCompleted: state.step, epochsCompleted: state.epoch,
+                            bestValLoss: report.bestValLoss, finalTrainLoss: report.finalTrainLoss, device: setup.device.rawValue,
+                            outputDirectory: options.outputDirectory)
     }
-}
-
-/// CPU time of this process, all threads.
-func processCPUSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0 else { return "?" }
-    let s = Int(seconds.rounded())
-    if s >= 3600 { return "\(s / 3600)h\(String(format: "%02d", s / 60 % 60))m" }
-    if s >= 60 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
-    return "\(s)s"
 }

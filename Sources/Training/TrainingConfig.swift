@@ -19,6 +19,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 
     public struct Training: Codable, Sendable, Equatable {
         public var device = "auto"
+        /// libtorch's threads; nil (`auto`) = every core.
+        public var threads: Int?
         public var baseLearningRate = 5e-5
         public var referenceBatchSize = 8
         /// Sequences per micro-batch; nil = from the device (GPU memory tiers, or RAM on CPU).
@@ -86,6 +88,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 
         let t = d.training
         c.training.device = try r.string("training.device", t.device, allowed: Device.allCases.map(\.rawValue))
+        if let s = try? r.string("training.threads", "auto"), s == "auto" { c.training.threads = nil }
+        else { c.training.threads = try r.optionalInt("training.threads") }
         c.training.baseLearningRate = try r.double("training.base_learning_rate", t.baseLearningRate)
         c.training.referenceBatchSize = try r.int("training.reference_batch_size", t.referenceBatchSize)
         if let s = try? r.string("training.batch_size", "auto"), s == "auto" { c.training.batchSize = nil }
@@ -136,6 +140,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         try need(model.nHead.map { $0 > 0 } ?? true, "model.n_head must be positive")
         try need(model.nEmbd.map { $0 > 0 } ?? true, "model.n_embd must be positive")
         try need(training.baseLearningRate > 0, "training.base_learning_rate must be positive")
+        try need(training.threads.map { $0 > 0 } ?? true, "training.threads must be positive (or auto), got \(training.threads ?? 0)")
         try need(training.batchSize.map { $0 > 0 } ?? true, "training.batch_size must be positive (or auto), got \(training.batchSize ?? 0)")
         try need(training.maxBatchSize > 0, "training.max_batch_size must be positive")
         try need(training.referenceBatchSize > 0, "training.reference_batch_size must be positive")
@@ -156,19 +161,21 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
                  "hardware_monitoring.memory_threshold_warn_pct must not exceed memory_threshold_stop_pct")
     }
 
-    /// The resolved config as JSON with sorted keys (the run's config snapshot).
+    /// The config as JSON with sorted keys, every key present: the checkpoint's copy (a
+    /// resume without --config loads it) and, once `asRun` has made every choice, the run's
+    /// config snapshot.
     public func resolvedJSON() throws -> Data {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        // Optional keys the encoder leaves out are written as null ("auto" for batch_size),
-        // so every key of the file appears in the snapshot.
+        // Optional keys the encoder leaves out are written as null ("auto" for batch_size
+        // and threads), so every key of the file appears.
         guard var root = try JSONSerialization.jsonObject(with: try encoder.encode(self)) as? [String: Any],
               var m = root["model"] as? [String: Any], var t = root["training"] as? [String: Any] else {
             preconditionFailure("the config encodes to an object")
         }
         for key in ["n_layer", "n_head", "n_embd"] where m[key] == nil { m[key] = NSNull() }
         for key in ["eval_max_batches", "max_steps"] where t[key] == nil { t[key] = NSNull() }
-        if t["batch_size"] == nil { t["batch_size"] = "auto" }
+        for key in ["batch_size", "threads"] where t[key] == nil { t[key] = "auto" }
         root["model"] = m
         root["training"] = t
         return try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])
@@ -182,12 +189,4 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
                          dropout: model.dropout, layerNormEpsilon: model.layerNormEpsilon,
                          initializerRange: model.initializerRange)
     }
-}
-
-/// Named model sizes.
-public enum ModelPreset: String, CaseIterable, Sendable {
-    case tiny, gpt2, gpt2Medium = "gpt2-medium"
-    public var nLayer: Int { switch self { case .tiny: 2; case .gpt2: 12; case .gpt2Medium: 24 } }
-    public var nHead: Int { switch self { case .tiny: 2; case .gpt2: 12; case .gpt2Medium: 16 } }
-    public var nEmbd: Int { switch self { case .tiny: 64; case .gpt2: 768; case .gpt2Medium: 1024 } }
 }

@@ -1,5 +1,8 @@
+import DurableFiles
+import ExperimentStore
 import Foundation
 import HardwareMonitor
+import Torch
 
 /// `training_report.json`: the original system's report (loss histories, gradient-norm and
 /// learning-rate min/max/history, hardware peaks, perplexity, early stopping, timing), with
@@ -57,6 +60,41 @@ public struct TrainingReport: Codable, Sendable, Equatable {
         timing = Timing(startedAt: Date().timeIntervalSince1970)
     }
 
+    /// A report started now, with the config's early stopping.
+    init(_ training: TrainingConfig.Training) {
+        self.init(patience: training.patience, minDelta: training.minDelta)
+    }
+
+    /// What is trained, where, and the run's plan (`training_parameters`).
+    mutating func describe(model g: GPTConfig, device: Device, parameters: [String: Double]) {
+        model = ["vocab_size": g.vocabSize, "n_positions": g.nPositions, "n_embd": g.nEmbd, "n_layer": g.nLayer,
+                 "n_head": g.nHead, "parameters": g.parameterCount]
+        self.device = device.rawValue
+        trainingParameters = parameters
+    }
+
+    /// One optimizer step: `step` steps completed.
+    mutating func add(step: Int, epoch: Double, loss: Double, gradNorm: Double, learningRate rate: Double) {
+        trainLossHistory.append(loss)
+        gradientNorms.add(gradNorm)
+        learningRate.add(rate)
+        stepsCompleted = step
+        epochsCompleted = epoch
+        finalTrainLoss = loss
+    }
+
+    /// One evaluation, and where early stopping stands after it.
+    mutating func add(evaluation: Evaluation, isBest: Bool, badEvaluations: Int) {
+        validationHistory.append(evaluation)
+        finalValLoss = evaluation.valLoss
+        perplexity = evaluation.perplexity
+        earlyStopping.evaluationsWithoutImprovement = badEvaluations
+        if isBest {
+            bestValLoss = evaluation.valLoss
+            bestStep = evaluation.step
+        }
+    }
+
     static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
@@ -72,5 +110,14 @@ public struct TrainingReport: Codable, Sendable, Equatable {
         return d
     }
 
-    public func write(to url: URL) throws { try writeSynced(try Self.encoder.encode(self), to: url) }
+    public func write(to url: URL) throws { try DurableFile.write(try Self.encoder.encode(self), to: url) }
+
+    /// Writes the final report into `directory` (created if missing) and records it as the
+    /// run's `report` artifact. Best effort: a run that failed because its output directory
+    /// cannot be written still finishes.
+    func record(in directory: URL, run: RunHandle) {
+        guard (try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)) != nil else { return }
+        let url = directory.appendingPathComponent(ModelDirectory.reportFile)
+        if (try? write(to: url)) != nil { _ = try? run.recordArtifact(path: url.path, kind: "report", name: ModelDirectory.reportFile) }
+    }
 }

@@ -45,23 +45,45 @@ import Testing
         return tokens
     }
 
+    /// The texts of a token file's records: its real tokens cut at each end of text, decoded.
+    func recordTexts(_ path: String, tokenizer: BPETokenizer) throws -> [String] {
+        let eos = try #require(tokenizer.endOfTextID)
+        var texts: [String] = [], current: [Int] = []
+        for id in try stream(path) {
+            if id == eos { texts.append(try tokenizer.decode(current)); current = [] } else { current.append(id) }
+        }
+        #expect(current.isEmpty, "every record ends with its end of text")
+        return texts
+    }
+
     @Test func recordsStayWholeOnTheirSideOfTheSplit() throws {
         let (directory, manifest, records) = try build()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(records.count == 15)
-        #expect(manifest.records.commit == 12 && manifest.records.fileChunk == 3)
-        #expect(manifest.records.train == 13 && manifest.records.val == 2)
         let tokenizer = try BPETokenizer.load(directory: directory + "/tokenizer")
-        let split = DatasetSplit.split(records, method: .random, validationFraction: 0.1, seed: 42)
-        for (indices, file) in [(split.train, "train.bin"), (split.validation, "val.bin")] {
-            let expected = indices.map { DatasetTemplate.render(records[$0]) + SpecialTokens.endOfText }.joined()
-            #expect(try tokenizer.decode(try stream(directory + "/" + file)) == expected)
-        }
-        let train = try TokenFile.read(directory + "/train.bin")
-        #expect(train.header.sequenceLength == 16 && train.header.bytesPerToken == 2)
-        #expect(Int(train.header.sequenceCount) == manifest.train.sequences)
-        #expect(Int(train.header.padTokenID) == tokenizer.endOfTextID)
-        #expect(Int(train.header.vocabularySize) == tokenizer.vocabularySize)
+        let rendered = records.map { DatasetTemplate.render($0) }
+        #expect(Set(rendered).count == 15)
+        // Each file's records, as indices into the input.
+        let train = try recordTexts(directory + "/train.bin", tokenizer: tokenizer).map { rendered.firstIndex(of: $0) }
+        let validation = try recordTexts(directory + "/val.bin", tokenizer: tokenizer).map { rendered.firstIndex(of: $0) }
+        #expect(!train.contains(nil) && !validation.contains(nil), "every piece is one whole record")
+        // round(15 × 0.1) = 2 validate, 13 train; every record on exactly one side, each side in input order.
+        #expect(validation.count == 2 && train.count == 13)
+        #expect((train + validation).compactMap { $0 }.sorted() == Array(0..<15))
+        #expect(train.compactMap { $0 } == train.compactMap { $0 }.sorted() && validation.compactMap { $0 } == validation.compactMap { $0 }.sorted())
+        #expect(manifest.records.train == 13 && manifest.records.val == 2)
+        // Another seed holds out other records.
+        let (other, _, _) = try build { $0.seed = 7 }
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let otherTokenizer = try BPETokenizer.load(directory: other + "/tokenizer")
+        let otherValidation = try recordTexts(other + "/val.bin", tokenizer: otherTokenizer).map { rendered.firstIndex(of: $0) }
+        #expect(otherValidation.count == 2 && otherValidation != validation)
+
+        let file = try TokenFile.read(directory + "/train.bin")
+        #expect(file.header.sequenceLength == 16 && file.header.bytesPerToken == 2)
+        #expect(Int(file.header.sequenceCount) == manifest.train.sequences)
+        #expect(Int(file.header.padTokenID) == tokenizer.endOfTextID)
+        #expect(Int(file.header.vocabularySize) == tokenizer.vocabularySize)
         #expect(manifest.train.streamTokens + manifest.val.streamTokens
             == manifest.tokensBySource["commit"]! + manifest.tokensBySource["file_chunk"]!)
         #expect(manifest.train.storedTokens == manifest.train.sequences * 16)
@@ -77,14 +99,24 @@ import Testing
         #expect(separators == manifest.records.train + manifest.records.val)
     }
 
+    /// Epochs = clamp(floor(target_tokens / (train sequences × 16)), 3, 10), with the train
+    /// sequences counted from train.bin's size, and targets chosen to land on 7 and on each bound.
     @Test func manifestRecomputesEpochsAndReadsBack() throws {
-        let (directory, manifest, _) = try build { $0.targetTokens = 16 * 7 * 100 }
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(manifest.epochs.value == min(max(16 * 7 * 100 / (manifest.train.sequences * 16), 3), 10))
-        #expect(try DatasetManifest.read(directory + "/dataset.json") == manifest)
-        let json = try String(contentsOfFile: directory + "/dataset.json", encoding: .utf8)
-        #expect(json.contains("\"sequence_length\" : 16"))
-        #expect(json.contains("\"tokens_by_source\""))
+        let (first, _, _) = try build()
+        defer { try? FileManager.default.removeItem(atPath: first) }
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: first + "/train.bin")[.size] as? Int)
+        let sequences = (size - 64) / (16 * 2)   // 64-byte header, 16 tokens of 2 bytes each
+        #expect(sequences > 0 && (size - 64) % (16 * 2) == 0)
+        for (target, epochs) in [(sequences * 16 * 7 + 5, 7), (sequences * 16 * 2, 3), (sequences * 16 * 40, 10)] {
+            let (directory, manifest, _) = try build { $0.targetTokens = target }
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            #expect(manifest.train.sequences == sequences)
+            #expect(manifest.epochs.value == epochs, "target \(target)")
+            #expect(try DatasetManifest.read(directory + "/dataset.json") == manifest)
+            let json = try String(contentsOfFile: directory + "/dataset.json", encoding: .utf8)
+            #expect(json.contains("\"sequence_length\" : 16"))
+            #expect(json.contains("\"tokens_by_source\""))
+        }
     }
 
     @Test func chronologicalHoldsOutTheNewestCommits() throws {

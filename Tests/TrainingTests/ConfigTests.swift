@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func unknownKeysAndWrongTypesNameTheKey() {
-        #expect(throws: TrainingError.badConfig("unknown config key training.learning_rat (known keys in training: adam_beta1, adam_beta2, adam_epsilon, base_learning_rate, batch_size, checkpoint_every_steps, device, eval_every_steps, eval_max_batches, gradient_accumulation_steps, lr_schedule, max_batch_size, max_grad_norm, max_steps, min_delta, min_lr_ratio, patience, progress_every_steps, reference_batch_size, seed, warmup_ratio, warmup_steps_max, warmup_steps_min, weight_decay)")) {
+        #expect(throws: TrainingError.badConfig("unknown config key training.learning_rat (known keys in training: adam_beta1, adam_beta2, adam_epsilon, base_learning_rate, batch_size, checkpoint_every_steps, device, eval_every_steps, eval_max_batches, gradient_accumulation_steps, lr_schedule, max_batch_size, max_grad_norm, max_steps, min_delta, min_lr_ratio, patience, progress_every_steps, reference_batch_size, seed, threads, warmup_ratio, warmup_steps_max, warmup_steps_min, weight_decay)")) {
             try TrainingConfig.load(yaml: "training:\n  learning_rat: 1\n")
         }
         #expect(throws: TrainingError.badConfig("training.patience: expected an integer, got \"soon\"")) {
@@ -51,6 +51,9 @@ import Testing
         #expect(throws: TrainingError.badConfig("training.batch_size must be positive (or auto), got 0")) {
             try TrainingConfig.load(yaml: nil, overrides: ["training.batch_size=0"])
         }
+        #expect(throws: TrainingError.badConfig("training.threads must be positive (or auto), got -1")) {
+            try TrainingConfig.load(yaml: nil, overrides: ["training.threads=-1"])
+        }
     }
 
     @Test func resolvedJSONHasSortedKeysAndEveryKey() throws {
@@ -60,8 +63,31 @@ import Testing
         #expect(text.contains(#""batch_size":"auto""#))
         #expect(text.contains(#""max_steps":5"#))
         #expect(text.contains(#""n_layer":null"#))
-        // The snapshot loads back as a config (resume reads it).
+        // It loads back as a config (a checkpoint keeps it; resume reads it).
         #expect(try TrainingConfig.load(yaml: text) == (try TrainingConfig.load(yaml: nil, overrides: ["training.max_steps=5"])))
+    }
+
+    /// As run, no key is null or auto: the preset's sizes (where no key overrides one), the
+    /// plan's batch and steps, the device and threads; and it loads back as itself.
+    @Test func asRunHoldsEveryChoiceMade() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try writeDataset(dir, trainSequences: 10, valSequences: 5, sequenceLength: 16, vocabSize: 64)
+        let config = try TrainingConfig.load(yaml: nil, overrides: ["model.preset=tiny", "model.n_head=4", "model.n_positions=16",
+                                                                    "training.batch_size=4", "training.gradient_accumulation_steps=2",
+                                                                    "epoch_calculation.target_tokens=1"])
+        let data = try TrainingData(directory: dir)
+        let model = config.gptConfig(vocabSize: data.vocabSize)
+        let plan = TrainingRunPlan(config: config, data: data, model: model, device: .cpu)
+        let ran = config.asRun(model: model, plan: plan, device: .cpu, threads: 3)
+        // 10 sequences, 4 × 2 per step: 1 step an epoch, 3 epochs (the minimum); 2 batches of 4 (then 1) validate 5.
+        #expect(ran.model.nLayer == 2 && ran.model.nEmbd == 64 && ran.model.nHead == 4)
+        #expect(ran.training.batchSize == 4 && ran.training.gradientAccumulationSteps == 2)
+        #expect(ran.training.maxSteps == 3 && ran.training.evalMaxBatches == 2)
+        #expect(ran.training.device == "cpu" && ran.training.threads == 3)
+        let text = String(decoding: try ran.resolvedJSON(), as: UTF8.self)
+        #expect(!text.contains("null") && !text.contains("auto"), "\(text)")
+        #expect(try TrainingConfig.load(yaml: text) == ran)
     }
 }
 

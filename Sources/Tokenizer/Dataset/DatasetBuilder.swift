@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import TrainingPlan
 
@@ -176,9 +177,9 @@ public struct DatasetBuilder: Sendable {
 }
 
 extension DatasetManifest {
-    /// Writes pretty, key-sorted, snake_case JSON atomically.
+    /// Writes pretty, key-sorted, snake_case JSON durably (`DurableFile`).
     public func write(to path: String) throws {
-        try Data(encodedJSON()).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try DurableFile.write(Data(encodedJSON()), to: URL(fileURLWithPath: path))
     }
 
     public func encodedJSON() throws -> Data {

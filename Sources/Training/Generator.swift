@@ -1,15 +1,6 @@
+import Foundation
+import TrainingPlan
 import Torch
-
-/// Sampling settings of `blocklab generate`. `temperature` 0 is greedy decoding.
-public struct SamplingOptions: Sendable {
-    public var maxTokens = 64
-    public var temperature = 1.0
-    public var topK: Int?
-    public var topP: Double?
-    public var seed: UInt64 = 42
-    public var stopTokenID: Int?
-    public init() {}
-}
 
 /// Autoregressive generation: the whole (cropped) context each step, no key/value cache,
 /// which keeps the C API small; fine for the sizes trained here.
@@ -33,28 +24,35 @@ public enum Generator {
         return generated
     }
 
-    /// One token from `logits`: greedy at temperature 0, else softmax(logits / T) restricted
-    /// to the top k and to the smallest set whose probability reaches top p.
-    static func sample(_ logits: [Float], options: SamplingOptions, using rng: inout SeededGenerator) -> Int {
-        if options.temperature <= 0 { return logits.indices.max { logits[$0] < logits[$1] }! }
+    /// The tokens `sample` may draw from `logits` and their probabilities (summing to 1),
+    /// most likely first: softmax(logits / temperature), restricted to the top k, then to the
+    /// smallest set whose probability reaches top p (Hugging Face's temperature, top-k and
+    /// top-p warpers, in that order). At temperature 0: the most likely token alone.
+    static func distribution(_ logits: [Float], options: SamplingOptions) -> [(token: Int, probability: Double)] {
+        if options.temperature <= 0 { return [(logits.indices.max { logits[$0] < logits[$1] }!, 1)] }
         var order = logits.indices.sorted { logits[$0] > logits[$1] }
         if let k = options.topK, k > 0 { order = Array(order.prefix(k)) }
         let top = Double(logits[order[0]])
         var probs = order.map { exp((Double(logits[$0]) - top) / options.temperature) }
-        let total = probs.reduce(0, +)
+        var total = probs.reduce(0, +)
         probs = probs.map { $0 / total }
         if let p = options.topP, p < 1 {
             var cumulative = 0.0, keep = 0
             while keep < probs.count { cumulative += probs[keep]; keep += 1; if cumulative >= p { break } }
             order = Array(order.prefix(keep))
-            probs = Array(probs.prefix(keep))
+            total = probs.prefix(keep).reduce(0, +)
+            probs = probs.prefix(keep).map { $0 / total }
         }
-        let draw = Double.random(in: 0..<probs.reduce(0, +), using: &rng)
+        return Array(zip(order, probs))
+    }
+
+    /// One token drawn from `distribution(logits, options)` with `rng`.
+    static func sample(_ logits: [Float], options: SamplingOptions, using rng: inout SeededGenerator) -> Int {
+        let candidates = distribution(logits, options: options)
+        if candidates.count == 1 { return candidates[0].token }
+        let draw = Double.random(in: 0..<candidates.reduce(0) { $0 + $1.probability }, using: &rng)
         var acc = 0.0
-        for (i, p) in probs.enumerated() { acc += p; if draw < acc { return order[i] } }
-        return order[probs.count - 1]
+        for c in candidates { acc += c.probability; if draw < acc { return c.token } }
+        return candidates[candidates.count - 1].token
     }
 }
-
-import Foundation
-import TrainingPlan

@@ -1,0 +1,37 @@
+import Foundation
+import Torch
+
+/// What `blocklab train` asks for: where the data is and the model goes, the config as
+/// given, and how to report progress.
+public struct TrainOptions {
+    public var dataDirectory: URL
+    public var outputDirectory: URL
+    /// The YAML as given (nil: built-in defaults), and `--set KEY=VALUE` overrides.
+    public var configYAML: String?
+    public var overrides: [String] = []
+    /// `--device`; nil = `training.device`.
+    public var device: Device?
+    /// `--resume RUN|latest`: continue that run from its last checkpoint, as a new run.
+    public var resume: String?
+    public var runName = "train"
+    /// Written into config.json (`bos_token_id`, `eos_token_id`): the tokenizer's end of text.
+    public var bosTokenID: Int?
+    public var eosTokenID: Int?
+    public var commandLine: [String] = CommandLine.arguments
+    /// Progress lines (stderr in the command).
+    public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// false: no per-step metrics or hardware samples reach the store (the run row, phase,
+    /// checkpoints and report still do). For measuring the logging overhead only.
+    public var recordMetrics = true
+
+    // Test hooks.
+    /// Stop as `killed` after this many steps of this invocation.
+    public var stopAfterSteps: Int?
+    /// Write NaN into the weights before this step.
+    public var injectNaNAtStep: Int?
+
+    public init(dataDirectory: URL, outputDirectory: URL) {
+        self.dataDirectory = dataDirectory
+        self.outputDirectory = outputDirectory
+    }
+}
