@@ -8,6 +8,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 let sqlite: Target.Dependency = .product(name: "GRDBSQLite", package: "GRDB.swift")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 
 // The planning formulas every phase shares (epochs, warmup, batch size, learning-rate scaling).
 let planTargets: [Target] = [
@@ -56,11 +57,20 @@ let trainingTargets: [Target] = [
 ]
 let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
+// The live dashboard, its JSON API and the self-contained HTML report (Hummingbird).
+let dashboardTargets: [Target] = [
+    .target(name: "Dashboard", dependencies: ["ExperimentStore", hummingbird], resources: [.copy("Assets")]),
+    // A real server on 127.0.0.1, real HTTP, real store files; browser tests drive Debian's chromium.
+    .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExperimentStore"]),
+]
+let dashboardCommandDependencies: [Target.Dependency] = ["Dashboard"]
+
 let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
         dependencies: [argumentParser, yams, sqlite, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
+            + dashboardCommandDependencies
     ),
     // Runs the built binary; depends on no module so it tests what a user runs.
     .testTarget(name: "blocklabTests"),
@@ -79,6 +89,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
-    targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
+    targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + dashboardTargets + commandTargets
 )
