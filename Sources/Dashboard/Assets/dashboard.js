@@ -248,7 +248,7 @@
           ['command', run.command_line || ''], ['host', (run.hostname || '') + (run.pid ? ' pid ' + run.pid : '')],
           ['BlockLab', run.blocklab_version || ''],
         ].filter(([, v]) => v).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])),
-        run.error ? el('p', { class: 'error', text: run.error }) : null);
+        ...(run.error ? [el('p', { class: 'error', text: run.error })] : []));
     }
     function metricSpec(s) {
       const start = detail.run.started_at;

@@ -55,10 +55,13 @@ public enum HTMLReport {
             """
     }
 
-    /// Script or style text placed inside its element must not close it early. (JSON data
-    /// has every `<` written as `\u003c` instead, which JSON reads back the same.)
+    /// Script or style text placed inside its element must not close it early: only
+    /// `</script` and `</style` do, so only they are written `<\/...` (the same text in a JS
+    /// string or regular expression, and absent from CSS). Replacing every `</` would break
+    /// code such as `/</g`. (JSON data has every `<` written as `\u003c` instead.)
     static func inline(_ text: String) -> String {
-        text.replacingOccurrences(of: "</", with: "<\\/")
+        text.replacingOccurrences(of: "</script", with: "<\\/script", options: .caseInsensitive)
+            .replacingOccurrences(of: "</style", with: "<\\/style", options: .caseInsensitive)
     }
 
     /// `reports/<run name>-<run id>.html` (several runs: the first's name and every id), with
