@@ -11,7 +11,8 @@ Protocol: one JSON object per line on stdin, one JSON answer per line on stdout.
                                                 {"error": ...} after S seconds (a hang guard)
   {"op": "click", "css": SELECTOR}              click the first match
   {"op": "type", "css": SELECTOR, "text": T}    replace an input's text
-  {"op": "screenshot", "path": P}               the whole page as PNG
+  {"op": "screenshot", "path": P, "max_height": H}
+                                                the whole page (or its top H pixels) as PNG
   {"op": "quit"}
 Any failure answers {"error": "..."} and the driver goes on. The first line printed is
 {"ready": true, "browser": VERSION} once chromium has started.
@@ -78,7 +79,8 @@ def handle(driver, command):
         size = metrics.get("cssContentSize") or metrics["contentSize"]
         shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
             "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 6000), "scale": 1}})
+            "clip": {"x": 0, "y": 0, "width": size["width"],
+                     "height": min(size["height"], float(command.get("max_height", 6000))), "scale": 1}})
         with open(command["path"], "wb") as file:
             file.write(base64.b64decode(shot["data"]))
         return {"ok": True, "path": command["path"]}

@@ -253,7 +253,8 @@
     function metricSpec(s) {
       const start = detail.run.started_at;
       const x = xs(s, settings.axis, start);
-      const smooth = settings.smoothing > 0;
+      // A few points (evaluations) are drawn as they are: an average of three hides more than it shows.
+      const smooth = settings.smoothing > 0 && s.steps.length >= 50;
       const color = palette[0];
       const columns = [{ x, y: s.values }].concat(smooth ? [{ x, y: ema(s.values, settings.smoothing) }] : []);
       return {
@@ -341,7 +342,7 @@
         detail.artifacts.map((a) => [a.kind, a.name, bytes(a.bytes), el('code', { text: a.sha256.slice(0, 16) + '…', title: a.sha256 }), a.path]))
         : el('p', { class: 'empty', text: 'No artifacts.' }));
       parts.push(el('h2', { text: 'Config' }), detail.config ? el('div', { class: 'config' }, [
-        el('pre', { class: 'yaml', text: detail.config.yaml || detail.config.resolved_json }),
+        el('pre', { class: 'yaml', text: detail.config.yaml || JSON.stringify(JSON.parse(detail.config.resolved_json), null, 2) }),
         table(['key', 'value'], detail.params.map((p) => [p.key, p.value])),
       ]) : el('p', { class: 'empty', text: 'No config snapshot.' }));
       const tags = Object.entries(run.tags);
