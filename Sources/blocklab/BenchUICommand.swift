@@ -23,7 +23,8 @@ struct BenchUICommand: AsyncParsableCommand {
     @Option(help: "Buckets asked of the API for the long key.") var buckets = 2000
     @Option(help: "Repeats of each measure (the median is reported).") var repeats = 7
     @Option(help: "Python with Selenium (default: $BLOCKLAB_BROWSER_PYTHON, from scripts/setup/dashboard.sh).") var python: String?
-    @Option(help: ArgumentHelp("Keep the benchmark store in this folder (made once, reused).", valueName: "dir")) var work: String?
+    @Option(help: ArgumentHelp("The benchmark store: made when missing, reused when present (default: a temporary file, removed after).",
+                               valueName: "file")) var store: String?
     @OptionGroup var output: OutputOptions
 
     static let targets = ["history_1m_api_ms": 30.0, "run_page_charts_ms": 1000.0, "compare_10_runs_charts_ms": 1000.0]
@@ -37,10 +38,10 @@ struct BenchUICommand: AsyncParsableCommand {
         guard let python = self.python ?? ProcessInfo.processInfo.environment["BLOCKLAB_BROWSER_PYTHON"] else {
             throw CLIError("bench ui needs a Python with Selenium to drive chromium: run `bash scripts/setup/dashboard.sh` and export the BLOCKLAB_BROWSER_PYTHON it prints (or pass --python)")
         }
-        let folder = work ?? FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-bench-ui-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { if work == nil { try? FileManager.default.removeItem(atPath: folder) } }
-        let storePath = "\(folder)/bench-ui.db"
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-bench-ui-\(getpid())").path
+        if store == nil { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        defer { if store == nil { try? FileManager.default.removeItem(atPath: folder) } }
+        let storePath = store ?? "\(folder)/bench-ui.db"
         let (longRun, tenRuns) = try makeStore(at: storePath)
 
         let server = try DashboardServer(.init(storePath: storePath, port: 0))
@@ -77,7 +78,7 @@ struct BenchUICommand: AsyncParsableCommand {
     }
 
     /// Ten runs of 4 keys × `steps`, and one run whose `long/loss` has `longPoints` points,
-    /// through the run API; reused when `--work` already holds it.
+    /// through the run API; reused when `--store` names one already made.
     private func makeStore(at path: String) throws -> (long: Int64, ten: [Int64]) {
         if FileManager.default.fileExists(atPath: path) {
             let store = try ExperimentStore.open(at: path, mode: .readOnly)
@@ -85,7 +86,7 @@ struct BenchUICommand: AsyncParsableCommand {
             if runs.count == 11, runs.allSatisfy({ $0.status == .finished }) {
                 return (runs[10].id, runs.prefix(10).map(\.id))
             }
-            throw CLIError("\(path) is not a finished benchmark store: remove it, or choose another --work folder")
+            throw CLIError("\(path) is not a finished benchmark store: remove it, or name another file with --store")
         }
         let store = try ExperimentStore.open(at: path)
         var ten = [Int64]()
@@ -128,8 +129,10 @@ struct BenchUICommand: AsyncParsableCommand {
         let api = figures["history_1m_api_ms"] ?? .nan
         print(OutputOptions.table(headers: ["measure (median ms)", "BlockLab", "target", "", "peer"], rows: [
             row("history_1m_api_ms", "1M-point key, \(buckets) M4 buckets, at the API",
-                peer: String(format: "MLflow sampled history, 100k points: ~%.0f ms quoted, not measured here (%.1fx)",
-                             Self.mlflowQuotedMs, Self.mlflowQuotedMs / api)),
+                peer: String(format: "MLflow sampled history, 100k points: ~%.0f ms quoted, not measured here; BlockLab %@",
+                             Self.mlflowQuotedMs, api <= Self.mlflowQuotedMs
+                                ? String(format: "%.1fx faster", Self.mlflowQuotedMs / api)
+                                : String(format: "%.1fx slower", api / Self.mlflowQuotedMs))),
             row("run_page_charts_ms", "run page (1M-point run) charts drawn in chromium"),
             row("compare_10_runs_charts_ms", "compare page, 10 runs × 4 keys, charts drawn"),
         ]), terminator: "")

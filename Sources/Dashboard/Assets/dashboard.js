@@ -366,6 +366,30 @@
         el('form', { onsubmit: (e) => { e.preventDefault(); post('/note', { note: note.value }); } }, [note, el('button', { type: 'submit', text: 'Save note' })]),
         message]);
     }
+    // Only the steps after those already drawn are asked for (one range read, not the whole
+    // history again); the whole history is asked again when a key appears or the appended
+    // tails have grown the series past 8 points per pixel.
+    async function withNewPoints(current, next) {
+      const known = new Map(current.map((s) => [s.key, s]));
+      const keys = next.metrics.map((m) => m.key);
+      const whole = () => source.metrics(runId, null, width()).then((m) => m.series);
+      if (!current.length || keys.some((k) => !known.has(k) || known.get(k).last_step === null)) return whole();
+      const from = Math.min(...current.map((s) => s.last_step)) + 1;
+      const tails = new Map((await source.metrics(runId, { from }, width())).series.map((t) => [t.key, t]));
+      const merged = current.map((s) => {
+        const tail = tails.get(s.key);
+        if (!tail) return s;
+        const keep = tail.steps.map((step, i) => (step > s.last_step ? i : -1)).filter((i) => i >= 0);
+        if (!keep.length) return s;
+        const pick = (column) => keep.map((i) => column[i]);
+        return Object.assign({}, s, {
+          steps: s.steps.concat(pick(tail.steps)), values: s.values.concat(pick(tail.values)),
+          epochs: s.epochs.concat(pick(tail.epochs)), wall_times: s.wall_times.concat(pick(tail.wall_times)),
+          last_step: tail.last_step, downsampled: s.downsampled || tail.downsampled,
+        });
+      });
+      return merged.some((s) => s.steps.length > 8 * width()) ? whole() : merged;
+    }
     const signature = (d) => d.run.status + '|' + d.metrics.map((m) => m.key + ':' + m.count + ':' + m.last_step).join(',') + '|' + d.hardware_peaks.samples;
 
     drawHead();
@@ -382,7 +406,7 @@
       document.getElementById('live').textContent = next.run.status === 'running' ? '● live' : '';
       if (signature(next) === signature(detail)) continue;
       detail = next;
-      [series, hardware] = await Promise.all([source.metrics(runId, null, width()).then((m) => m.series), source.hardware(runId, 2000)]);
+      [series, hardware] = await Promise.all([withNewPoints(series, detail), source.hardware(runId, 2000)]);
       blocklab.lastChange = Date.now();
       drawHead();
       refreshCharts();
