@@ -33,11 +33,12 @@ enum Pages {
             + "<span id=\"live\" class=\"live\"></span></nav>"
     }
 
+    /// Styles inlined: a 401 page cannot load the stylesheet, which needs the token too.
     static func errorPage(status: Int, message: String) -> String {
         """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>Error \(status) · BlockLab</title>
-        <link rel="stylesheet" href="/static/dashboard.css"></head>
+        <style>\(DashboardAssets.stylesheet)</style></head>
         <body data-page="error">\(navigation(active: nil))
         <main><h1>Error \(status)</h1><p class="error" id="error">\(escape(message))</p></main></body></html>
         """
