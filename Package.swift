@@ -11,6 +11,7 @@ let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
 let heap: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 
 // The planning formulas every phase shares (epochs, warmup, batch size, learning-rate scaling).
 let planTargets: [Target] = [
@@ -74,11 +75,20 @@ let trainingTargets: [Target] = [
 ]
 let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
+// The live dashboard, its JSON API and the self-contained HTML report (Hummingbird).
+let dashboardTargets: [Target] = [
+    .target(name: "Dashboard", dependencies: ["ExperimentStore", "HardwareMonitor", hummingbird], resources: [.copy("Assets")]),
+    // A real server on 127.0.0.1, real HTTP, real store files; browser tests drive Debian's chromium.
+    .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExperimentStore", "HardwareMonitor"]),
+]
+let dashboardCommandDependencies: [Target.Dependency] = ["Dashboard"]
+
 let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
         dependencies: [argumentParser, yams, sqlite, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
+            + dashboardCommandDependencies
     ),
     // Runs the built binary; depends on no module so it tests what a user runs.
     .testTarget(name: "blocklabTests"),
@@ -100,6 +110,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
-    targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
+    targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets
+        + dashboardTargets + commandTargets
 )

@@ -17,5 +17,6 @@ struct Bench: ParsableCommand {
         abstract: "Benchmarks that print BlockLab's figures beside a peer's, measured in the same run.",
         subcommands: BlockLab.storeBenchCommands + BlockLab.gitBenchCommands
             + BlockLab.tokenizerBenchCommands + BlockLab.trainingBenchCommands
+            + BlockLab.dashboardBenchCommands
     )
 }

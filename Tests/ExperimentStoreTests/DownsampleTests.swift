@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import ExperimentStore
+
+/// M4 in SQL checked against M4 computed another way: in Swift, over the full history.
+@Suite struct DownsampleTests {
+    /// The steps M4 keeps, computed from every point: per bucket the first, last, lowest and
+    /// highest (the first of equal extremes, as a scan in step order meets them).
+    static func referenceM4(_ points: [MetricPoint], lo: Int, hi: Int, buckets: Int) -> [Int] {
+        let span = hi - lo + 1
+        var kept = Set<Int>()
+        var byBucket = [Int: [MetricPoint]]()
+        for point in points where point.step >= lo && point.step <= hi {
+            byBucket[(point.step - lo) * buckets / span, default: []].append(point)
+        }
+        for (_, members) in byBucket {
+            kept.insert(members.first!.step)
+            kept.insert(members.last!.step)
+            let valued = members.filter { $0.value != nil }
+            if let low = valued.min(by: { $0.value! < $1.value! }) { kept.insert(low.step) }
+            if let high = valued.max(by: { $0.value! < $1.value! }) { kept.insert(high.step) }
+        }
+        return kept.sorted()
+    }
+
+    /// A noisy decay with distinct values, so every extreme is unique.
+    static func value(_ step: Int) -> Double {
+        3 / (1 + Double(step) / 500) + 0.3 * sin(Double(step) * 0.7) + Double(step % 17) * 1e-4
+    }
+
+    @Test func m4KeepsExactlyFirstLastMinAndMaxOfEachBucket() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "long"))
+        for step in 0..<20_000 { run.log(step: step, epoch: Double(step) / 1000, ["train/loss": Self.value(step)]) }
+        try run.finish()
+        let history = try store.metricHistory(runID: run.id, key: "train/loss")
+
+        let series = try store.metricSeries(runID: run.id, key: "train/loss", buckets: 100)
+        #expect(series.downsampled)
+        #expect(series.firstStep == 0 && series.lastStep == 19_999)
+        #expect(series.steps == Self.referenceM4(history, lo: 0, hi: 19_999, buckets: 100))
+        #expect(series.steps.count > 100 && series.steps.count <= 400)
+        // Each kept point carries its own value, epoch and time.
+        let byStep = Dictionary(uniqueKeysWithValues: history.map { ($0.step, $0) })
+        for (index, step) in series.steps.enumerated() {
+            #expect(series.values[index] == byStep[step]!.value)
+            #expect(series.epochs[index] == byStep[step]!.epoch)
+            #expect(series.wallTimes[index] == byStep[step]!.wallTime)
+        }
+        // The chart's envelope is the full history's: the same global min and max.
+        #expect(series.values.compactMap { $0 }.min() == history.compactMap(\.value).min())
+        #expect(series.values.compactMap { $0 }.max() == history.compactMap(\.value).max())
+    }
+
+    @Test func aRangeIsDownsampledOnItsOwnAndASmallRangeComesWhole() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "range"))
+        for step in stride(from: 0, to: 50_000, by: 5) { run.log(step: step, ["k": Self.value(step)]) }
+        try run.finish()
+        let history = try store.metricHistory(runID: run.id, key: "k")
+
+        let zoomed = try store.metricSeries(runID: run.id, key: "k", fromStep: 10_001, toStep: 30_000, buckets: 50)
+        #expect(zoomed.downsampled)
+        #expect(zoomed.firstStep == 10_005 && zoomed.lastStep == 30_000)
+        #expect(zoomed.steps == Self.referenceM4(history, lo: 10_005, hi: 30_000, buckets: 50))
+
+        let small = try store.metricSeries(runID: run.id, key: "k", fromStep: 100, toStep: 1_000, buckets: 250)
+        #expect(!small.downsampled)
+        #expect(small.steps == Array(stride(from: 100, through: 1_000, by: 5)))
+    }
+
+    @Test func nanPointsStayAsBucketEndsButNeverAsExtremes() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "nan"))
+        for step in 0..<1_000 { run.log(step: step, ["k": step % 100 == 0 ? .nan : Self.value(step)]) }
+        try run.finish()
+        let history = try store.metricHistory(runID: run.id, key: "k")
+        let series = try store.metricSeries(runID: run.id, key: "k", buckets: 10)
+        #expect(series.steps == Self.referenceM4(history, lo: 0, hi: 999, buckets: 10))
+        #expect(series.steps.contains(0) && series.values[series.steps.firstIndex(of: 0)!] == nil)
+    }
+
+    @Test func aSmallSeriesComesWholeAndUnknownKeysAreEmpty() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "small"))
+        for step in 0..<30 { run.log(step: step * 10, ["k": Double(step)]) }
+        try run.finish()
+        let series = try store.metricSeries(runID: run.id, key: "k", buckets: 10)
+        #expect(!series.downsampled)
+        #expect(series.steps == Array(stride(from: 0, to: 300, by: 10)))
+        #expect(series.values == (0..<30).map { Double($0) })
+        let missing = try store.metricSeries(runID: run.id, key: "nope", buckets: 10)
+        #expect(missing.steps.isEmpty && missing.firstStep == nil)
+        let outside = try store.metricSeries(runID: run.id, key: "k", fromStep: 5_000, buckets: 10)
+        #expect(outside.steps.isEmpty)
+    }
+
+    @Test func badArgumentsAreErrorsThatSayWhy() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "bad"))
+        try run.finish()
+        #expect(throws: StoreError.invalid("buckets must be at least 1 (got 0)")) {
+            try store.metricSeries(runID: run.id, key: "k", buckets: 0)
+        }
+        #expect(throws: StoreError.invalid("the step range 10...5 is empty: 'from' must not be above 'to'")) {
+            try store.metricSeries(runID: run.id, key: "k", fromStep: 10, toStep: 5, buckets: 10)
+        }
+    }
+}
