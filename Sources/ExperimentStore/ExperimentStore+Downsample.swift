@@ -41,12 +41,17 @@ extension ExperimentStore {
     /// One key's history between `fromStep` and `toStep` (inclusive; nil: open), at most
     /// about `4 × buckets` points.
     ///
-    /// When the range can hold more than `4 × buckets` points it is cut into `buckets` equal
-    /// step intervals and each keeps its first, last, minimum and maximum point (M4): a line
-    /// chart drawn one bucket per pixel looks exactly as with every point. The selection is
-    /// made in SQL, each bucket read as one range of the `(run, key, step)` primary key:
-    /// first and last are index seeks, minimum and maximum one scan of the bucket each.
-    /// Points come back in step order, each at most once.
+    /// When the range holds more than `4 × buckets` points it is cut into step intervals
+    /// (buckets) and each keeps its first, last, lowest and highest point (M4): a line chart
+    /// drawn one bucket per pixel looks exactly as with every point. Points come back in step
+    /// order, each at most once, with their own value, epoch and wall time. Over the range's
+    /// real ends `lo...hi` (span = hi − lo + 1):
+    /// - up to `32 × buckets` steps, `buckets` equal intervals: step s is in bucket
+    ///   ⌊(s − lo) · buckets / span⌋, found in one ordered scan of the points;
+    /// - beyond that, intervals of w = 32 · ⌈span′ / (32 · buckets)⌉ steps from
+    ///   base = ⌊lo / 32⌋ · 32 (span′ = hi − base + 1): step s is in bucket ⌊(s − base) / w⌋.
+    ///   Each interval is whole 32-step blocks, so it is read from `metric_blocks` (about
+    ///   span / 32 rows), and only the points of the range's two partial end blocks are read.
     ///
     ///     let series = try store.metricSeries(runID: 3, key: "train/loss", buckets: 2000)
     public func metricSeries(runID: Int64, key: String, fromStep: Int? = nil, toStep: Int? = nil,
@@ -68,53 +73,33 @@ extension ExperimentStore {
                        (SELECT MAX(step) FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND step <= ?4),
                        (SELECT count FROM metric_summaries WHERE run_id = ?1 AND key_id = ?2)
                 """, arguments: [runID, keyID, lower, upper])
-            guard let first: Int64 = ends?[0], let last: Int64 = ends?[1], first <= last else { return series }
-            series.firstStep = Int(first)
-            series.lastStep = Int(last)
+            guard let lo: Int64 = ends?[0], let hi: Int64 = ends?[1], lo <= hi else { return series }
+            series.firstStep = Int(lo)
+            series.lastStep = Int(hi)
             let total: Int64 = ends?[2] ?? Int64.max
-            let span = last - first + 1
-            let rows: RowCursor
+            let span = hi - lo + 1
+            let reader = try PointReader(db: db, runID: runID, keyID: keyID)
+            var kept: [PointSummary.Point] = []
             if min(span, total) <= Int64(4 * buckets) {
-                rows = try Row.fetchCursor(db, sql: """
-                    SELECT step, value, epoch, wall_time FROM metrics
-                    WHERE run_id = ? AND key_id = ? AND step BETWEEN ? AND ? ORDER BY step
-                    """, arguments: [runID, keyID, first, last])
+                try reader.forEachPoint(from: lo, to: hi) { kept.append($0) }
             } else {
                 series.downsampled = true
-                rows = try Row.fetchCursor(db, sql: Self.m4SQL, arguments: [
-                    "run": runID, "key": keyID, "lo": first, "span": span, "n": Int64(buckets),
-                ])
+                var m4 = M4Buckets(lo: lo, hi: hi, buckets: Int64(buckets), blockShift: PointSummary.blockShift)
+                if let blocks = m4.wholeBlocks {
+                    // The partial blocks at the ends point by point, the whole ones as summaries.
+                    try reader.forEachPoint(from: lo, to: min(hi, (blocks.lowerBound << PointSummary.blockShift) - 1)) { m4.add($0) }
+                    try reader.forEachBlock(in: blocks) { m4.add($1, ofBlock: $0) }
+                    try reader.forEachPoint(from: max(lo, (blocks.upperBound + 1) << PointSummary.blockShift), to: hi) { m4.add($0) }
+                } else {
+                    try reader.forEachPoint(from: lo, to: hi) { m4.add($0) }
+                }
+                kept = m4.keptPoints()
             }
-            while let row = try rows.next() {
-                series.steps.append(row[0])
-                series.values.append(row[1])
-                series.epochs.append(row[2])
-                series.wallTimes.append(row[3])
-            }
+            series.steps = kept.map { Int($0.step) }
+            series.values = kept.map { $0.value.isNaN ? nil : $0.value }
+            series.epochs = kept.map { $0.epoch.isNaN ? nil : $0.epoch }
+            series.wallTimes = kept.map(\.time)
             return series
         }
     }
-
-    /// M4 over `n` buckets of `[lo, lo + span)`: step s is in bucket ⌊(s − lo)·n / span⌋, so
-    /// bucket i is `[lo + ⌈i·span/n⌉, lo + ⌈(i+1)·span/n⌉)`.
-    /// The minimum and maximum use SQLite's documented rule that a bare column beside a single
-    /// MIN() or MAX() aggregate comes from the row holding that extreme.
-    static let m4SQL = """
-        WITH RECURSIVE bucket(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM bucket WHERE i + 1 < :n),
-        edge(s, e) AS (SELECT :lo + (i * :span + :n - 1) / :n, :lo + ((i + 1) * :span + :n - 1) / :n FROM bucket),
-        pick(a, b, c, d) AS MATERIALIZED (
-            SELECT (SELECT step FROM metrics WHERE run_id = :run AND key_id = :key AND step >= s AND step < e
-                    ORDER BY step LIMIT 1),
-                   (SELECT step FROM metrics WHERE run_id = :run AND key_id = :key AND step >= s AND step < e
-                    ORDER BY step DESC LIMIT 1),
-                   (SELECT step FROM (SELECT MIN(value), step FROM metrics
-                                      WHERE run_id = :run AND key_id = :key AND step >= s AND step < e)),
-                   (SELECT step FROM (SELECT MAX(value), step FROM metrics
-                                      WHERE run_id = :run AND key_id = :key AND step >= s AND step < e))
-            FROM edge)
-        SELECT step, value, epoch, wall_time FROM metrics
-        WHERE run_id = :run AND key_id = :key
-          AND step IN (SELECT a FROM pick UNION SELECT b FROM pick UNION SELECT c FROM pick UNION SELECT d FROM pick)
-        ORDER BY step
-        """
 }

@@ -2,17 +2,28 @@ import Foundation
 import Testing
 @testable import ExperimentStore
 
-/// M4 in SQL checked against M4 computed another way: in Swift, over the full history.
+/// M4 (from points and block summaries) checked against M4 computed another way: from every point.
 @Suite struct DownsampleTests {
     /// The steps M4 keeps, computed from every point: per bucket the first, last, lowest and
-    /// highest (the first of equal extremes, as a scan in step order meets them).
+    /// highest (the first of equal extremes, as a scan in step order meets them). Buckets as
+    /// `metricSeries` documents them: `buckets` equal intervals up to 32 × buckets steps, else
+    /// intervals of whole 32-step blocks counted from the block that holds `lo`.
     static func referenceM4(_ points: [MetricPoint], lo: Int, hi: Int, buckets: Int) -> [Int] {
         let span = hi - lo + 1
+        let bucketOf: (Int) -> Int
+        if span <= 32 * buckets {
+            bucketOf = { ($0 - lo) * buckets / span }
+        } else {
+            let base = Int((Double(lo) / 32).rounded(.down)) * 32
+            let width = 32 * Int((Double(hi - base + 1) / Double(32 * buckets)).rounded(.up))
+            bucketOf = { ($0 - base) / width }
+        }
         var kept = Set<Int>()
         var byBucket = [Int: [MetricPoint]]()
         for point in points where point.step >= lo && point.step <= hi {
-            byBucket[(point.step - lo) * buckets / span, default: []].append(point)
+            byBucket[bucketOf(point.step), default: []].append(point)
         }
+        #expect(byBucket.count <= buckets)
         for (_, members) in byBucket {
             kept.insert(members.first!.step)
             kept.insert(members.last!.step)
@@ -109,6 +120,34 @@ import Testing
         }
         #expect(throws: StoreError.invalid("the step range 10...5 is empty: 'from' must not be above 'to'")) {
             try store.metricSeries(runID: run.id, key: "k", fromStep: 10, toStep: 5, buckets: 10)
+        }
+    }
+
+    /// Zooms that start and end inside blocks, over steps with gaps and negative steps: the
+    /// partial end blocks are read point by point, the whole ones from their summaries.
+    @Test(arguments: [(-700, 52_345, 37), (-1, 40, 3), (33, 9_999, 64), (5, 63_000, 2_000), (-500, 500, 1)])
+    func anyRangeAndBucketCountMatchesTheReference(range: (Int, Int, Int)) throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let run = try store.startRun(RunSpec(name: "gaps"))
+        for step in stride(from: -1_000, to: 60_000, by: 3) where step % 1_000 < 900 {
+            run.log(step: step, ["k": step % 250 == 1 ? .nan : Self.value(step)])
+        }
+        try run.finish()
+        let history = try store.metricHistory(runID: run.id, key: "k")
+        let (from, to, buckets) = range
+        let series = try store.metricSeries(runID: run.id, key: "k", fromStep: from, toStep: to, buckets: buckets)
+        let inRange = history.filter { $0.step >= from && $0.step <= to }
+        let lo = inRange.first!.step, hi = inRange.last!.step
+        #expect(series.firstStep == lo && series.lastStep == hi)
+        if inRange.count <= 4 * buckets || hi - lo + 1 <= 4 * buckets {
+            #expect(series.steps == inRange.map(\.step))
+        } else {
+            #expect(series.steps == Self.referenceM4(history, lo: lo, hi: hi, buckets: buckets))
+        }
+        let byStep = Dictionary(uniqueKeysWithValues: history.map { ($0.step, $0) })
+        for (index, step) in series.steps.enumerated() {
+            #expect(series.values[index] == byStep[step]!.value && series.wallTimes[index] == byStep[step]!.wallTime)
         }
     }
 }
