@@ -45,13 +45,15 @@ extension ExperimentStore {
     /// (buckets) and each keeps its first, last, lowest and highest point (M4): a line chart
     /// drawn one bucket per pixel looks exactly as with every point. Points come back in step
     /// order, each at most once, with their own value, epoch and wall time. Over the range's
-    /// real ends `lo...hi` (span = hi − lo + 1):
-    /// - up to `32 × buckets` steps, `buckets` equal intervals: step s is in bucket
-    ///   ⌊(s − lo) · buckets / span⌋, found in one ordered scan of the points;
-    /// - beyond that, intervals of w = 32 · ⌈span′ / (32 · buckets)⌉ steps from
-    ///   base = ⌊lo / 32⌋ · 32 (span′ = hi − base + 1): step s is in bucket ⌊(s − base) / w⌋.
-    ///   Each interval is whole 32-step blocks, so it is read from `metric_blocks` (about
-    ///   span / 32 rows), and only the points of the range's two partial end blocks are read.
+    /// real ends `lo...hi` (span = hi − lo + 1), with B the largest stored block size (256,
+    /// then 32 steps) such that span / B ≥ ⌈0.9 · buckets⌉:
+    /// - when there is one, intervals of w = B · max(1, ⌈span′ / (B · buckets)⌉) steps from
+    ///   base = ⌊lo / B⌋ · B (span′ = hi − base + 1): step s is in bucket ⌊(s − base) / w⌋.
+    ///   Intervals are whole blocks, read from `metric_blocks` (about span / B rows), and only
+    ///   the points of the range's two partial end blocks are read; there are at most
+    ///   `buckets` intervals, and at least about nine tenths of that;
+    /// - else `buckets` equal intervals: step s is in bucket ⌊(s − lo) · buckets / span⌋,
+    ///   found in one ordered scan of the points (fewer than 32 · buckets / 0.9 steps).
     ///
     ///     let series = try store.metricSeries(runID: 3, key: "train/loss", buckets: 2000)
     public func metricSeries(runID: Int64, key: String, fromStep: Int? = nil, toStep: Int? = nil,
@@ -84,12 +86,12 @@ extension ExperimentStore {
                 try reader.forEachPoint(from: lo, to: hi) { kept.append($0) }
             } else {
                 series.downsampled = true
-                var m4 = M4Buckets(lo: lo, hi: hi, buckets: Int64(buckets), blockShift: PointSummary.blockShift)
-                if let blocks = m4.wholeBlocks {
+                var m4 = M4Buckets(lo: lo, hi: hi, buckets: Int64(buckets), blockShifts: PointSummary.blockShifts)
+                if let shift = m4.blockShift, let blocks = m4.wholeBlocks {
                     // The partial blocks at the ends point by point, the whole ones as summaries.
-                    try reader.forEachPoint(from: lo, to: min(hi, (blocks.lowerBound << PointSummary.blockShift) - 1)) { m4.add($0) }
-                    try reader.forEachBlock(in: blocks) { m4.add($1, ofBlock: $0) }
-                    try reader.forEachPoint(from: max(lo, (blocks.upperBound + 1) << PointSummary.blockShift), to: hi) { m4.add($0) }
+                    try reader.forEachPoint(from: lo, to: min(hi, (blocks.lowerBound << shift) - 1)) { m4.add($0) }
+                    try reader.forEachBlock(shift: shift, in: blocks) { m4.add($0) }
+                    try reader.forEachPoint(from: max(lo, (blocks.upperBound + 1) << shift), to: hi) { m4.add($0) }
                 } else {
                     try reader.forEachPoint(from: lo, to: hi) { m4.add($0) }
                 }

@@ -5,16 +5,17 @@ import GRDBSQLite
 extension MetricWriter {
     /// Merges new points' block summaries into the stored ones (a block may come more than
     /// once when steps were logged out of order: merging is associative).
-    static func upsert(_ blocks: [(block: Int64, summary: PointSummary)], runID: Int64, keyID: Int64, db: Database) throws {
+    static func upsert(_ blocks: [(block: Int64, summary: PointSummary)], shift: Int64, runID: Int64, keyID: Int64,
+                       db: Database) throws {
         guard !blocks.isEmpty else { return }
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO metric_blocks (run_id, key_id, block, count,
+            INSERT INTO metric_blocks (run_id, key_id, shift, block, count,
                                        first_step, first_value, first_epoch, first_time,
                                        last_step, last_value, last_epoch, last_time,
                                        min_step, min_value, min_epoch, min_time,
                                        max_step, max_value, max_epoch, max_time)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (run_id, key_id, block) DO UPDATE SET
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, key_id, shift, block) DO UPDATE SET
                 count = count + excluded.count,
                 first_step  = CASE WHEN excluded.first_step < first_step THEN excluded.first_step  ELSE first_step  END,
                 first_value = CASE WHEN excluded.first_step < first_step THEN excluded.first_value ELSE first_value END,
@@ -38,10 +39,11 @@ extension MetricWriter {
             sqlite3_reset(handle)
             sqlite3_bind_int64(handle, 1, runID)
             sqlite3_bind_int64(handle, 2, keyID)
-            sqlite3_bind_int64(handle, 3, block)
-            sqlite3_bind_int64(handle, 4, Int64(summary.count))
+            sqlite3_bind_int64(handle, 3, shift)
+            sqlite3_bind_int64(handle, 4, block)
+            sqlite3_bind_int64(handle, 5, Int64(summary.count))
             for (index, point) in [summary.first, summary.last, summary.min, summary.max].enumerated() {
-                bind(point, at: Int32(5 + 4 * index), to: handle)
+                bind(point, at: Int32(6 + 4 * index), to: handle)
             }
             let code = sqlite3_step(handle)
             guard code == SQLITE_DONE else {
@@ -74,9 +76,9 @@ extension MetricWriter {
     }
 
     /// Rebuilds whole blocks from the stored points (after a point replaced another).
-    static func recomputeBlocks(_ blocks: Set<Int64>, runID: Int64, keyID: Int64, db: Database) throws {
+    static func recomputeBlocks(_ blocks: Set<Int64>, shift: Int64, runID: Int64, keyID: Int64, db: Database) throws {
         for block in blocks.sorted() {
-            let steps = PointSummary.steps(ofBlock: block)
+            let steps = PointSummary.steps(ofBlock: block, shift: shift)
             var summary: PointSummary?
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT step, value, epoch, wall_time FROM metrics
@@ -86,9 +88,9 @@ extension MetricWriter {
                 let point = PointSummary.Point(step: row[0], value: row[1] ?? .nan, epoch: row[2] ?? .nan, time: row[3])
                 if summary == nil { summary = PointSummary(point) } else { summary!.add(point) }
             }
-            try db.execute(sql: "DELETE FROM metric_blocks WHERE run_id = ? AND key_id = ? AND block = ?",
-                           arguments: [runID, keyID, block])
-            if let summary { try upsert([(block, summary)], runID: runID, keyID: keyID, db: db) }
+            try db.execute(sql: "DELETE FROM metric_blocks WHERE run_id = ? AND key_id = ? AND shift = ? AND block = ?",
+                           arguments: [runID, keyID, shift, block])
+            if let summary { try upsert([(block, summary)], shift: shift, runID: runID, keyID: keyID, db: db) }
         }
     }
 }

@@ -136,7 +136,7 @@ struct MetricWriter {
         var keyStart = 0
         for key in 0..<keyIDs.count {
             // This key's points, in the order they were logged; its block summaries as they fill.
-            var blocks: [(block: Int64, summary: PointSummary)] = []
+            var blocks = [[(block: Int64, summary: PointSummary)]](repeating: [], count: PointSummary.blockShifts.count)
             for i in order[keyStart..<starts[key]] {
                 let point = PointSummary.Point(step: batch.steps[i], value: batch.values[i], epoch: batch.epochs[i],
                                               time: batch.times[i])
@@ -161,18 +161,22 @@ struct MetricWriter {
                 } else {
                     summaries[key].add(value: point.value, step: point.step)
                 }
-                let block = PointSummary.block(of: point.step)
-                if blocks.last?.block == block {
-                    blocks[blocks.count - 1].summary.add(point)
-                } else {
-                    blocks.append((block, PointSummary(point)))
+                for (level, shift) in PointSummary.blockShifts.enumerated() {
+                    let block = point.step >> shift
+                    if blocks[level].last?.block == block {
+                        blocks[level][blocks[level].count - 1].summary.add(point)
+                    } else {
+                        blocks[level].append((block, PointSummary(point)))
+                    }
                 }
             }
             keyStart = starts[key]
-            if replaced[key] {
-                try recomputeBlocks(Set(blocks.map(\.block)), runID: runID, keyID: keyIDs[key], db: db)
-            } else {
-                try upsert(blocks, runID: runID, keyID: keyIDs[key], db: db)
+            for (level, shift) in PointSummary.blockShifts.enumerated() {
+                if replaced[key] {
+                    try recomputeBlocks(Set(blocks[level].map(\.block)), shift: shift, runID: runID, keyID: keyIDs[key], db: db)
+                } else {
+                    try upsert(blocks[level], shift: shift, runID: runID, keyID: keyIDs[key], db: db)
+                }
             }
         }
         sqlite3_reset(handle)

@@ -21,38 +21,55 @@ struct PointReader {
             SELECT step, value, epoch, wall_time FROM metrics
             WHERE run_id = ? AND key_id = ? AND step BETWEEN ? AND ? ORDER BY step
             """)
-        try run(statement, from, to) { handle in
+        try run(statement, nil, from, to) { handle in
             body(PointSummary.Point(step: sqlite3_column_int64(handle, 0), value: Self.double(handle, 1),
                                     epoch: Self.double(handle, 2), time: sqlite3_column_double(handle, 3)))
         }
     }
 
-    /// Each stored block summary with its block number in `blocks`.
-    func forEachBlock(in blocks: ClosedRange<Int64>, _ body: (Int64, PointSummary) -> Void) throws {
+    /// Each stored block in `blocks`, in block order, as a row whose columns are read on demand.
+    func forEachBlock(shift: Int64, in blocks: ClosedRange<Int64>, _ body: (BlockRow) -> Void) throws {
         let statement = try db.cachedStatement(sql: """
             SELECT block, count, first_step, first_value, first_epoch, first_time, last_step, last_value, last_epoch, last_time,
                    min_step, min_value, min_epoch, min_time, max_step, max_value, max_epoch, max_time
-            FROM metric_blocks WHERE run_id = ? AND key_id = ? AND block BETWEEN ? AND ? ORDER BY block
+            FROM metric_blocks WHERE run_id = ? AND key_id = ? AND shift = ? AND block BETWEEN ? AND ? ORDER BY block
             """)
-        try run(statement, blocks.lowerBound, blocks.upperBound) { handle in
-            func point(_ column: Int32) -> PointSummary.Point? {
-                guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return nil }
-                return PointSummary.Point(step: sqlite3_column_int64(handle, column), value: Self.double(handle, column + 1),
-                                          epoch: Self.double(handle, column + 2), time: sqlite3_column_double(handle, column + 3))
-            }
-            guard let first = point(2), let last = point(6) else { return }
-            body(sqlite3_column_int64(handle, 0),
-                 PointSummary(count: Int(sqlite3_column_int64(handle, 1)), first: first, last: last, min: point(10), max: point(14)))
+        try run(statement, shift, blocks.lowerBound, blocks.upperBound) { body(BlockRow(handle: $0)) }
+    }
+
+    /// The current row of a `metric_blocks` scan (valid only inside `forEachBlock`'s body).
+    struct BlockRow {
+        let handle: OpaquePointer?
+
+        var block: Int64 { sqlite3_column_int64(handle, 0) }
+        var count: Int { Int(sqlite3_column_int64(handle, 1)) }
+        var first: PointSummary.Point { point(at: 2)! }
+        var last: PointSummary.Point { point(at: 6)! }
+        var minValue: Double? { value(at: 11) }
+        var min: PointSummary.Point? { point(at: 10) }
+        var maxValue: Double? { value(at: 15) }
+        var max: PointSummary.Point? { point(at: 14) }
+        var summary: PointSummary { PointSummary(count: count, first: first, last: last, min: min, max: max) }
+
+        private func value(at column: Int32) -> Double? {
+            sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
+        }
+
+        private func point(at column: Int32) -> PointSummary.Point? {
+            guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return nil }
+            return PointSummary.Point(step: sqlite3_column_int64(handle, column), value: PointReader.double(handle, column + 1),
+                                      epoch: PointReader.double(handle, column + 2), time: sqlite3_column_double(handle, column + 3))
         }
     }
 
-    private func run(_ statement: Statement, _ from: Int64, _ to: Int64, row: (OpaquePointer?) -> Void) throws {
+    /// Binds run, key, (shift,) from, to and steps through the rows.
+    private func run(_ statement: Statement, _ shift: Int64?, _ from: Int64, _ to: Int64, row: (OpaquePointer?) -> Void) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
-        sqlite3_bind_int64(handle, 1, runID)
-        sqlite3_bind_int64(handle, 2, keyID)
-        sqlite3_bind_int64(handle, 3, from)
-        sqlite3_bind_int64(handle, 4, to)
+        var arguments = [runID, keyID]
+        if let shift { arguments.append(shift) }
+        arguments += [from, to]
+        for (index, value) in arguments.enumerated() { sqlite3_bind_int64(handle, Int32(index + 1), value) }
         defer { sqlite3_reset(handle) }
         while true {
             let code = sqlite3_step(handle)
@@ -65,7 +82,7 @@ struct PointReader {
         }
     }
 
-    private static func double(_ handle: OpaquePointer?, _ column: Int32) -> Double {
+    static func double(_ handle: OpaquePointer?, _ column: Int32) -> Double {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? .nan : sqlite3_column_double(handle, column)
     }
 }

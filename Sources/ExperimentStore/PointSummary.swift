@@ -1,6 +1,6 @@
 /// The first, last, lowest and highest point of a set of metric points, and how many there
-/// are: one row of `metric_blocks` (a block of 32 steps, see `Schema/002_metric_blocks.sql`)
-/// or one bucket of an M4 downsample. Built from points in any order and merged with other
+/// are: one row of `metric_blocks` (a block of 32 or 256 steps, see
+/// `Schema/002_metric_blocks.sql`) or one bucket of an M4 downsample. Built from points in any order and merged with other
 /// summaries, by one rule: ties of the extremes keep the smallest step; a NaN value counts
 /// and can be first or last, never the min or max.
 struct PointSummary: Equatable {
@@ -12,11 +12,11 @@ struct PointSummary: Equatable {
         var time: Double
     }
 
-    /// Steps per block of `metric_blocks`: block b holds steps b << blockShift ... (b + 1) << blockShift − 1.
-    static let blockShift: Int64 = 5
-    static func block(of step: Int64) -> Int64 { step >> blockShift }
-    static func steps(ofBlock block: Int64) -> ClosedRange<Int64> {
-        (block << blockShift)...((block + 1) << blockShift - 1)
+    /// The block sizes of `metric_blocks`, as shifts, largest first: a block at shift s
+    /// holds the steps b << s ... (b + 1) << s − 1, for b = step >> s.
+    static let blockShifts: [Int64] = [8, 5]
+    static func steps(ofBlock block: Int64, shift: Int64) -> ClosedRange<Int64> {
+        (block << shift)...((block + 1) << shift - 1)
     }
 
     private(set) var count: Int
@@ -51,6 +51,19 @@ struct PointSummary: Equatable {
         if other.last.step >= last.step { last = other.last }
         if let low = other.min, Self.isLower(low, than: min) { min = low }
         if let high = other.max, Self.isHigher(high, than: max) { max = high }
+    }
+
+    /// Merges the summary of points that all come after this one's (a later block), reading
+    /// the other's extremes only when they win: the hot path of downsampling, where most
+    /// blocks change nothing but the count and the last point.
+    mutating func mergeFollowing(count: Int, last: Point, minValue: Double?, min readMin: () -> Point?,
+                                 maxValue: Double?, max readMax: () -> Point?) {
+        precondition(last.step > self.last.step, "the merged points come after these")
+        self.count += count
+        self.last = last
+        // Strictly lower or higher only: on a tie the earlier step, already kept, wins.
+        if let minValue, min == nil || minValue < min!.value, let point = readMin() { min = point }
+        if let maxValue, max == nil || maxValue > max!.value, let point = readMax() { max = point }
     }
 
     private static func isLower(_ point: Point, than current: Point?) -> Bool {

@@ -6,16 +6,15 @@ import Testing
 @Suite struct DownsampleTests {
     /// The steps M4 keeps, computed from every point: per bucket the first, last, lowest and
     /// highest (the first of equal extremes, as a scan in step order meets them). Buckets as
-    /// `metricSeries` documents them: `buckets` equal intervals up to 32 × buckets steps, else
-    /// intervals of whole 32-step blocks counted from the block that holds `lo`.
+    /// `metricSeries` documents them: intervals of whole blocks of the largest size B (256,
+    /// then 32) with span / B >= ceil(0.9 × buckets), counted from the block that holds `lo`;
+    /// else `buckets` equal intervals.
     static func referenceM4(_ points: [MetricPoint], lo: Int, hi: Int, buckets: Int) -> [Int] {
         let span = hi - lo + 1
-        let bucketOf: (Int) -> Int
-        if span <= 32 * buckets {
-            bucketOf = { ($0 - lo) * buckets / span }
-        } else {
-            let base = Int((Double(lo) / 32).rounded(.down)) * 32
-            let width = 32 * Int((Double(hi - base + 1) / Double(32 * buckets)).rounded(.up))
+        var bucketOf: (Int) -> Int = { ($0 - lo) * buckets / span }
+        if let size = [256, 32].first(where: { span / $0 >= Int((0.9 * Double(buckets)).rounded(.up)) }) {
+            let base = Int((Double(lo) / Double(size)).rounded(.down)) * size
+            let width = size * max(1, Int((Double(hi - base + 1) / Double(size * buckets)).rounded(.up)))
             bucketOf = { ($0 - base) / width }
         }
         var kept = Set<Int>()

@@ -3,30 +3,34 @@ import GRDB
 import Testing
 @testable import ExperimentStore
 
-/// `metric_blocks` always says what the points of each 32-step block say: kept by the writer
+/// `metric_blocks` always says what the points of each 32- and 256-step block say: kept by the writer
 /// (new points merged, replaced points recomputed) and built by the migration for old stores.
 @Suite struct MetricBlocksTests {
     /// Each block's summary computed from the stored points by SQL alone, in the table's columns.
     private func expectedBlocks(_ db: Database, runID: Int64) throws -> [[DatabaseValue]] {
+        try [5, 8].flatMap { shift in try expectedBlocks(db, runID: runID, shift: shift) }
+    }
+
+    private func expectedBlocks(_ db: Database, runID: Int64, shift: Int) throws -> [[DatabaseValue]] {
         try Row.fetchAll(db, sql: """
-            SELECT b.key_id, b.block, COUNT(*),
-                   (SELECT step FROM metrics WHERE run_id = b.run_id AND key_id = b.key_id AND step >> 5 = b.block ORDER BY step LIMIT 1),
-                   (SELECT step FROM metrics WHERE run_id = b.run_id AND key_id = b.key_id AND step >> 5 = b.block ORDER BY step DESC LIMIT 1),
-                   (SELECT step FROM metrics WHERE run_id = b.run_id AND key_id = b.key_id AND step >> 5 = b.block AND value IS NOT NULL
+            SELECT :shift, b.key_id, b.block, COUNT(*),
+                   (SELECT step FROM metrics WHERE run_id = b.run_id AND key_id = b.key_id AND step >> :shift = b.block ORDER BY step LIMIT 1),
+                   (SELECT step FROM metrics WHERE run_id = b.run_id AND key_id = b.key_id AND step >> :shift = b.block ORDER BY step DESC LIMIT 1),
+                   (SELECT step FROM metrics WHERE run_id = b.run_id AND key_id = b.key_id AND step >> :shift = b.block AND value IS NOT NULL
                     ORDER BY value, step LIMIT 1),
-                   (SELECT step FROM metrics WHERE run_id = b.run_id AND key_id = b.key_id AND step >> 5 = b.block AND value IS NOT NULL
+                   (SELECT step FROM metrics WHERE run_id = b.run_id AND key_id = b.key_id AND step >> :shift = b.block AND value IS NOT NULL
                     ORDER BY value DESC, step LIMIT 1),
                    MIN(m.value), MAX(m.value)
-            FROM (SELECT DISTINCT run_id, key_id, step >> 5 AS block FROM metrics WHERE run_id = ?) b
-            JOIN metrics m ON m.run_id = b.run_id AND m.key_id = b.key_id AND m.step >> 5 = b.block
+            FROM (SELECT DISTINCT run_id, key_id, step >> :shift AS block FROM metrics WHERE run_id = :run) b
+            JOIN metrics m ON m.run_id = b.run_id AND m.key_id = b.key_id AND m.step >> :shift = b.block
             GROUP BY b.key_id, b.block ORDER BY b.key_id, b.block
-            """, arguments: [runID]).map { Array($0.databaseValues) }
+            """, arguments: ["run": runID, "shift": shift]).map { Array($0.databaseValues) }
     }
 
     private func storedBlocks(_ db: Database, runID: Int64) throws -> [[DatabaseValue]] {
         try Row.fetchAll(db, sql: """
-            SELECT key_id, block, count, first_step, last_step, min_step, max_step, min_value, max_value
-            FROM metric_blocks WHERE run_id = ? ORDER BY key_id, block
+            SELECT shift, key_id, block, count, first_step, last_step, min_step, max_step, min_value, max_value
+            FROM metric_blocks WHERE run_id = ? ORDER BY shift, key_id, block
             """, arguments: [runID]).map { Array($0.databaseValues) }
     }
 
@@ -35,6 +39,7 @@ import Testing
         let mismatches = try Int.fetchOne(db, sql: """
             SELECT COUNT(*) FROM metric_blocks b JOIN metrics m
               ON m.run_id = b.run_id AND m.key_id = b.key_id AND m.step IN (b.first_step, b.last_step, b.min_step, b.max_step)
+                 AND m.step >> b.shift = b.block
             WHERE b.run_id = ? AND NOT (
                 (m.step <> b.first_step OR (m.value IS b.first_value AND m.epoch IS b.first_epoch AND m.wall_time = b.first_time)) AND
                 (m.step <> b.last_step OR (m.value IS b.last_value AND m.epoch IS b.last_epoch AND m.wall_time = b.last_time)) AND
@@ -86,7 +91,8 @@ import Testing
         try pool.close()
         let store = try ExperimentStore.open(at: dir.file("old.db"))
         try store.read { db in
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM metric_blocks")! > 20)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM metric_blocks WHERE shift = 5")! > 20)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM metric_blocks WHERE shift = 8")! >= 4)
             #expect(try storedBlocks(db, runID: 1) == expectedBlocks(db, runID: 1))
             try expectPointsMatch(db, runID: 1)
         }
