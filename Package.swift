@@ -56,14 +56,29 @@ let trainingTargets: [Target] = [
 ]
 let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
+// Phase 3: commit embeddings (a sentence encoder on libtorch), Qdrant's REST API over libcurl.
+let embeddingTargets: [Target] = [
+    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .target(name: "Qdrant", dependencies: ["CCurl"]),
+    // Qdrant's REST API on qdrant-edge-py (Python), validated against Qdrant's OpenAPI spec; for tests and `bench embed`.
+    .target(name: "QdrantTestSupport", dependencies: ["Qdrant"], path: "Tests/QdrantTestSupport",
+            exclude: ["qdrant_test_server.py", "openapi.json"]),
+    .testTarget(name: "QdrantTests", dependencies: ["Qdrant", "QdrantTestSupport"]),
+    .target(name: "Embedding", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "Qdrant"]),
+    .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Torch", "Tokenizer", "ExperimentStore", "Qdrant",
+                                                       "QdrantTestSupport"]),
+]
+let embeddingCommandDependencies: [Target.Dependency] = ["Embedding", "Qdrant"]
+
 let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
         dependencies: [argumentParser, yams, sqlite, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
+            + embeddingCommandDependencies
     ),
     // Runs the built binary; depends on no module so it tests what a user runs.
-    .testTarget(name: "blocklabTests"),
+    .testTarget(name: "blocklabTests", dependencies: ["QdrantTestSupport"]),
 ]
 
 let package = Package(
@@ -80,5 +95,6 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
-    targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
+    targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + embeddingTargets
+        + commandTargets
 )
