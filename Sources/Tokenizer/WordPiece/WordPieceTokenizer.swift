@@ -126,6 +126,19 @@ public final class WordPieceTokenizer: Sendable {
         }
     }
 
+    /// `encode` of every text, spread over `threads` threads; results in input order.
+    public func encodeBatch(_ texts: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [[Int32]] {
+        var results = [[Int32]](repeating: [], count: texts.count)
+        let workers = max(1, min(threads, texts.count))
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer  // each index is written by exactly one worker
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: texts.count, by: workers) { out[index] = encode(texts[index]) }
+            }
+        }
+        return results
+    }
+
     /// The tokens of `ids`, for display and tests.
     public func tokens(of ids: [Int32]) -> [String] { ids.map { tokens[Int($0)] } }
 }
