@@ -83,15 +83,29 @@ let dashboardTargets: [Target] = [
 ]
 let dashboardCommandDependencies: [Target.Dependency] = ["Dashboard"]
 
+// Phase 3: commit embeddings (a sentence encoder on libtorch), Qdrant's REST API over libcurl.
+let embeddingTargets: [Target] = [
+    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .target(name: "Qdrant", dependencies: ["CCurl"]),
+    // Qdrant's REST API on qdrant-edge-py (Python), validated against Qdrant's OpenAPI spec; for tests and `bench embed`.
+    .target(name: "QdrantTestSupport", dependencies: ["Qdrant"], path: "Tests/QdrantTestSupport",
+            exclude: ["qdrant_test_server.py", "openapi.json"]),
+    .testTarget(name: "QdrantTests", dependencies: ["Qdrant", "QdrantTestSupport"]),
+    .target(name: "Embedding", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "Qdrant"]),
+    .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Torch", "Tokenizer", "ExperimentStore", "Qdrant",
+                                                       "QdrantTestSupport"]),
+]
+let embeddingCommandDependencies: [Target.Dependency] = ["Embedding", "Qdrant"]
+
 let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
         dependencies: [argumentParser, yams, sqlite, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
-            + dashboardCommandDependencies
+            + dashboardCommandDependencies + embeddingCommandDependencies
     ),
-    // Runs the built binary; depends on no module so it tests what a user runs.
-    .testTarget(name: "blocklabTests"),
+    // Runs the built binary; depends on no BlockLab module (only the Qdrant test server) so it tests what a user runs.
+    .testTarget(name: "blocklabTests", dependencies: ["QdrantTestSupport"]),
 ]
 
 let package = Package(
@@ -113,5 +127,5 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets
-        + dashboardTargets + commandTargets
+        + embeddingTargets + dashboardTargets + commandTargets
 )

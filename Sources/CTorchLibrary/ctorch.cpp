@@ -9,6 +9,7 @@
 // Shapes: B batch, T time, C n_embd, H n_head, D = C / H, V vocab_size.
 
 #include "ctorch.h"
+#include "ctorch_errors.hpp"
 
 #include <torch/torch.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -27,45 +28,8 @@
 
 namespace {
 
-thread_local std::string last_error;
-
-ct_status fail(ct_status code, const std::string &message) {
-    last_error = message;
-    return code;
-}
-
-bool looks_like_oom(const std::string &what) {
-    return what.find("not enough memory") != std::string::npos ||
-           what.find("can't allocate") != std::string::npos ||
-           what.find("out of memory") != std::string::npos;
-}
-
-// Every entry point runs its body through this: no exception crosses the C boundary.
-template <typename F>
-ct_status guarded(const char *call, F &&body) {
-    try {
-        body();
-        last_error.clear();
-        return CT_OK;
-    } catch (const c10::OutOfMemoryError &e) {
-        return fail(CT_OUT_OF_MEMORY, std::string(call) + ": out of memory: " + e.what_without_backtrace());
-    } catch (const std::bad_alloc &) {
-        return fail(CT_OUT_OF_MEMORY, std::string(call) + ": out of memory (std::bad_alloc)");
-    } catch (const std::invalid_argument &e) {
-        return fail(CT_INVALID_ARGUMENT, std::string(call) + ": " + e.what());
-    } catch (const c10::Error &e) {
-        std::string what = e.what_without_backtrace();
-        return fail(looks_like_oom(what) ? CT_OUT_OF_MEMORY : CT_ERROR, std::string(call) + ": " + what);
-    } catch (const std::exception &e) {
-        return fail(CT_ERROR, std::string(call) + ": " + e.what());
-    } catch (...) {
-        return fail(CT_ERROR, std::string(call) + ": unknown C++ exception");
-    }
-}
-
-void require(bool condition, const std::string &message) {
-    if (!condition) throw std::invalid_argument(message);
-}
+using ctorch::guarded;
+using ctorch::require;
 
 // A caching CPU allocator: a training step frees and allocates the same sizes every step,
 // and glibc serves large ones with fresh mmap pages that the kernel faults in and zeroes
@@ -384,7 +348,7 @@ torch::Tensor flat_cpu_view(float *data, int64_t numel) { return torch::from_blo
 
 extern "C" {
 
-const char *ct_last_error(void) { return last_error.c_str(); }
+const char *ct_last_error(void) { return ctorch::last_error.c_str(); }
 
 ct_status ct_set_num_threads(int32_t threads) {
     return guarded("ct_set_num_threads", [&] {

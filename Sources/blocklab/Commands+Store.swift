@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks that print BlockLab's figures beside a peer's, measured in the same run.",
         subcommands: BlockLab.storeBenchCommands + BlockLab.gitBenchCommands
-            + BlockLab.tokenizerBenchCommands + BlockLab.trainingBenchCommands
+            + BlockLab.tokenizerBenchCommands + BlockLab.trainingBenchCommands + BlockLab.embeddingBenchCommands
             + BlockLab.dashboardBenchCommands
     )
 }
