@@ -8,6 +8,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 let sqlite: Target.Dependency = .product(name: "GRDBSQLite", package: "GRDB.swift")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
 
 // The planning formulas every phase shares (epochs, warmup, batch size, learning-rate scaling).
 let planTargets: [Target] = [
@@ -56,10 +57,17 @@ let trainingTargets: [Target] = [
 ]
 let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
+// Benchmarks: one file per benchmark and one support file; their Python peers are scripts/bench/*.py.
+let benchTargets: [Target] = [
+    .target(name: "Benchmarks", dependencies: [argumentParser, subprocess, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
+                                               "GitHistory", "Tokenizer", "Training"]),
+    .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ExperimentStore"]),
+]
+
 let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
-        dependencies: [argumentParser, yams, sqlite, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
+        dependencies: [argumentParser, yams, "ExperimentStore", "HardwareMonitor", "TrainingPlan", "Benchmarks"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
     ),
     // Runs the built binary; depends on no module so it tests what a user runs.
@@ -79,6 +87,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
     ],
-    targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
+    targets: planTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + benchTargets + commandTargets
 )
