@@ -144,6 +144,9 @@ public struct BenchGit: AsyncParsableCommand {
                                 + "median wall s of \(repeats): BlockLab \(String(format: "%.3f", report["blocklab_s"]!)), "
                                 + "git log \(report["git_log_s"].map { String(format: "%.3f", $0) } ?? "-"); "
                                 + "targets: ratio >= 1 against git log, >= 20 against PyDriller")
+            if let failed = report["pydriller_failed_commits"], failed > 0 {
+                report.notes.append("PyDriller could not read \(Int(failed)) of its \(Int(report["pydriller_commits"] ?? 0)) commits (timed all the same)")
+            }
             if !missing.isEmpty {
                 report.notes.append("missing objects (\(missing.count)): \(missing.prefix(10).joined(separator: " "))\(missing.count > 10 ? " ..." : ""); "
                                     + (gitError.map { "git log cannot read the repository even with placeholders: \($0)" }

@@ -97,7 +97,7 @@ public struct BenchProgress: Sendable {
         }
 
         static func figure(_ value: Double) -> String {
-            value >= 100 ? String(Int(value.rounded())) : String(format: "%.2f", value)
+            value >= 100 ? String(Int(value.rounded())) : String(format: "%.3g", value)
         }
     }
 }
