@@ -104,10 +104,15 @@ public struct BenchProgress: Sendable {
 
 // MARK: - Child processes
 
-/// Programs the benchmarks start (git, Python peers, BlockLab's own worker), through
-/// swift-subprocess. Each runs to its end inside the call; nothing outlives it.
+/// Programs the benchmarks start (git, Python peers, BlockLab's own worker). swift-subprocess
+/// spawns, waits for and reaps each one inside the call, so nothing outlives it and its CPU
+/// time lands in `BenchClock.cpuSeconds(children: true)`. Its stdout is read here in blocking
+/// reads of up to 1 MiB: swift-subprocess's output sequence hands over whatever the pipe holds
+/// (about 5 KB a time from `git log -p`) and cost this process four times the CPU for the same
+/// bytes, time that would be counted against git. Its stderr goes to a temporary file whose
+/// tail is kept, or straight to ours; neither needs reading while the child runs.
 public enum ChildProcess {
-    /// How a child ended, with the last 8 KiB of its stderr.
+    /// How a child ended, with the last 8 KiB of its stderr (empty when it was passed on).
     public struct Exit: Sendable {
         public let status: TerminationStatus
         public let standardErrorTail: String
@@ -115,8 +120,8 @@ public enum ChildProcess {
     }
 
     /// Runs `program` (a path, or a name looked up in PATH) and returns its stdout; a non-zero
-    /// exit throws with the command and the tail of its stderr. `passStandardError` copies the
-    /// child's stderr to ours as it comes (its progress lines) instead of only keeping the tail.
+    /// exit throws with the command and the tail of its stderr. `passStandardError` writes the
+    /// child's stderr to ours as it comes (its progress lines) instead of keeping its tail.
     public static func output(_ program: String, _ arguments: [String], environment: [String: String] = [:],
                               passStandardError: Bool = false) async throws -> String {
         var bytes: [UInt8] = []
@@ -128,33 +133,26 @@ public enum ChildProcess {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Runs `program`, handing each chunk of its stdout to `consume` as it arrives; when
-    /// `consume` returns false the child is killed and the rest of its output ignored.
+    /// Runs `program`, handing its stdout to `consume` in chunks of up to 1 MiB as they fill;
+    /// when `consume` returns false the child is killed and the rest of its output ignored.
     public static func stream(_ program: String, _ arguments: [String], environment: [String: String] = [:],
                               passStandardError: Bool = false,
                               consume: (UnsafeRawBufferPointer) -> Bool) async throws -> Exit {
         let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
         var overrides: [Environment.Key: String?] = [:]
         for (key, value) in environment { overrides[Environment.Key(stringLiteral: key)] = value }
+        let errors = passStandardError ? FileDescriptor.standardError : try temporaryFile()
+        defer { if !passStandardError { try? errors.close() } }
+        let (readEnd, writeEnd) = try FileDescriptor.pipe()
+        defer { try? readEnd.close() }
         let result = try await Subprocess.run(executable, arguments: Arguments(arguments),
-                                              environment: Environment.inherit.updating(overrides),
-                                              input: .none, output: .sequence, error: .sequence) { execution in
-            // stderr is drained beside stdout, so a chatty child never blocks on a full pipe.
-            async let tail = keepTail(of: execution.standardError, passing: passStandardError)
-            do {
-                for try await chunk in execution.standardOutput {
-                    guard chunk.withUnsafeBytes(consume) else {
-                        try? execution.send(signal: .kill)
-                        break
-                    }
-                }
-            } catch {
-                try? execution.send(signal: .kill)  // else the child may wait forever on a full pipe
-                throw error
-            }
-            return try await tail
+                                              environment: Environment.inherit.updating(overrides), input: .none,
+                                              output: .fileDescriptor(writeEnd, closeAfterSpawningProcess: true),
+                                              error: .fileDescriptor(errors, closeAfterSpawningProcess: false)) { execution in
+            // Blocking reads on this thread: nothing else has to run until the child closes stdout.
+            if try !readAll(readEnd, program, consume) { try? execution.send(signal: .kill) }
         }
-        return Exit(status: result.terminationStatus, standardErrorTail: result.closureResult)
+        return Exit(status: result.terminationStatus, standardErrorTail: passStandardError ? "" : tail(of: errors))
     }
 
     /// The error for a child that failed: the command, how it ended, and its stderr's tail.
@@ -163,16 +161,40 @@ public enum ChildProcess {
                    + exit.standardErrorTail.trimmingCharacters(in: .whitespacesAndNewlines).suffix(2000))
     }
 
-    private static func keepTail(of stream: SubprocessOutputSequence, passing: Bool) async throws -> String {
-        var tail: [UInt8] = []
-        for try await chunk in stream {
-            chunk.withUnsafeBytes { bytes in
-                if passing { FileHandle.standardError.write(Data(bytes)) }
-                tail.append(contentsOf: bytes)
+    /// Reads `descriptor` to its end in chunks of up to 1 MiB; false when `consume` stopped it.
+    private static func readAll(_ descriptor: FileDescriptor, _ program: String,
+                                _ consume: (UnsafeRawBufferPointer) -> Bool) throws -> Bool {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            var filled = 0
+            while filled < buffer.count {
+                let count = read(descriptor.rawValue, buffer.baseAddress! + filled, buffer.count - filled)
+                if count > 0 { filled += count } else if count < 0 && errno == EINTR { continue } else if count == 0 { break } else {
+                    throw BenchError("cannot read the output of \(program): \(String(cString: strerror(errno)))")
+                }
             }
-            if tail.count > 16_384 { tail.removeFirst(tail.count - 8_192) }
+            if filled > 0, !consume(UnsafeRawBufferPointer(rebasing: buffer[..<filled])) { return false }
+            if filled < buffer.count { return true }
         }
-        return String(decoding: tail.suffix(8_192), as: UTF8.self)
+    }
+
+    /// A new temporary file, already unlinked: it disappears with its last descriptor.
+    private static func temporaryFile() throws -> FileDescriptor {
+        var template = Array((FileManager.default.temporaryDirectory.path + "/blocklab-bench-stderr-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw BenchError("cannot create a temporary file: \(String(cString: strerror(errno)))") }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        return FileDescriptor(rawValue: descriptor)
+    }
+
+    /// The last 8 KiB written to `file`.
+    private static func tail(of file: FileDescriptor) -> String {
+        let size = lseek(file.rawValue, 0, SEEK_END)
+        let start = max(0, size - 8_192)
+        var bytes = [UInt8](repeating: 0, count: Int(size - start))
+        let count = bytes.withUnsafeMutableBytes { pread(file.rawValue, $0.baseAddress, $0.count, start) }
+        return String(decoding: bytes.prefix(max(0, count)), as: UTF8.self)
     }
 }
 
