@@ -97,10 +97,18 @@ let embeddingTargets: [Target] = [
 ]
 let embeddingCommandDependencies: [Target.Dependency] = ["Embedding", "Qdrant"]
 
+// Benchmarks: one file per benchmark and one support file; their Python peers are scripts/bench/*.py.
+let benchTargets: [Target] = [
+    .target(name: "Benchmarks", dependencies: [argumentParser, subprocess, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
+                                               "GitHistory", "Tokenizer", "Training", "Dashboard"]),
+    .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ExperimentStore"]),
+]
+
 let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
-        dependencies: [argumentParser, yams, sqlite, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
+        dependencies: [argumentParser, yams, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
+                       "Benchmarks"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
             + dashboardCommandDependencies + embeddingCommandDependencies
     ),
@@ -127,5 +135,5 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets
-        + embeddingTargets + dashboardTargets + commandTargets
+        + embeddingTargets + dashboardTargets + benchTargets + commandTargets
 )

@@ -3,6 +3,4 @@ import ArgumentParser
 extension BlockLab {
     /// Subcommands of the dashboard capability: the live web UI and the HTML report.
     static let dashboardCommands: [ParsableCommand.Type] = [UICommand.self, ReportCommand.self]
-    /// `blocklab bench ...` subcommands of the dashboard capability.
-    static let dashboardBenchCommands: [ParsableCommand.Type] = [BenchUICommand.self]
 }

@@ -14,8 +14,8 @@ import FoundationNetworking
 ///
 /// MLflow's sampled-history endpoint is not run here: its figure is the one quoted in the
 /// target (about 220 ms for a 100,000-point metric, mlflow/mlflow#20928), printed as a reference.
-struct BenchUICommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct BenchUI: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "ui", abstract: "Benchmark the dashboard: the 1M-point history at the API, run and compare pages in chromium.")
 
     @Option(help: "Steps per key of the ten runs.") var steps = 250_000
@@ -25,18 +25,23 @@ struct BenchUICommand: AsyncParsableCommand {
     @Option(help: "Python with Selenium (default: $BLOCKLAB_BROWSER_PYTHON, from scripts/setup/dashboard.sh).") var python: String?
     @Option(help: ArgumentHelp("The benchmark store: made when missing, reused when present (default: a temporary file, removed after).",
                                valueName: "file")) var store: String?
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: BenchOutputOptions
+
+    public init() {}
 
     static let targets = ["history_1m_api_ms": 30.0, "run_page_charts_ms": 1000.0, "compare_10_runs_charts_ms": 1000.0]
     static let mlflowQuotedMs = 220.0
 
-    func validate() throws {
-        guard output.format != .csv else { throw ValidationError("bench ui prints --format table or json") }
+    public func validate() throws {
+        guard repeats >= 1, buckets >= 1, steps >= 1, longPoints >= 1 else {
+            throw ValidationError("--steps, --long-points, --buckets and --repeats must be at least 1.")
+        }
     }
 
-    func run() async throws {
+    public func run() async throws {
+        let progress = BenchProgress("ui")
         guard let python = self.python ?? ProcessInfo.processInfo.environment["BLOCKLAB_BROWSER_PYTHON"] else {
-            throw CLIError("bench ui needs a Python with Selenium to drive chromium: run `bash scripts/setup/dashboard.sh` and export the BLOCKLAB_BROWSER_PYTHON it prints (or pass --python)")
+            throw BenchError("bench ui needs a Python with Selenium to drive chromium: run `bash scripts/setup/dashboard.sh` and export the BLOCKLAB_BROWSER_PYTHON it prints (or pass --python)")
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-bench-ui-\(getpid())").path
         if store == nil { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
@@ -51,22 +56,22 @@ struct BenchUICommand: AsyncParsableCommand {
         let base = "http://127.0.0.1:\(try await port.wait())"
         var figures = [String: Double]()
 
-        progress("API: the 1,000,000-point key in \(buckets) buckets, \(repeats) times")
+        progress.say("API: the 1,000,000-point key in \(buckets) buckets, \(repeats) times")
         let url = URL(string: "\(base)/api/runs/\(longRun)/metrics?keys=long/loss&buckets=\(buckets)")!
         var times = [Double]()
         for _ in 0..<repeats {
-            let t = now()
+            let t = BenchClock.now()
             let (data, response) = try await URLSession.shared.data(from: url)
-            times.append((now() - t) * 1000)
+            times.append((BenchClock.now() - t) * 1000)
             guard (response as? HTTPURLResponse)?.statusCode == 200,
                   case .object(let body)? = try? JSONValue.parse(data), case .array(let series)? = body["series"],
                   case .array(let steps)? = series.first?["steps"], steps.count > buckets, steps.count <= 4 * buckets else {
-                throw CLIError("benchmark check failed: the API did not answer an M4 series of the long key")
+                throw BenchError("benchmark check failed: the API did not answer an M4 series of the long key")
             }
         }
         figures["history_1m_api_ms"] = median(times)
 
-        progress("chromium: the long run's page and the compare page of 10 runs, \(repeats) times each")
+        progress.say("chromium: the long run's page and the compare page of 10 runs, \(repeats) times each")
         let browser = try BenchBrowser(python: python)
         defer { browser.quit() }
         figures["run_page_charts_ms"] = median(try (0..<repeats).map { _ in try browser.chartsDrawn("\(base)/runs/\(longRun)") })
@@ -80,18 +85,19 @@ struct BenchUICommand: AsyncParsableCommand {
     /// Ten runs of 4 keys × `steps`, and one run whose `long/loss` has `longPoints` points,
     /// through the run API; reused when `--store` names one already made.
     private func makeStore(at path: String) throws -> (long: Int64, ten: [Int64]) {
+        let progress = BenchProgress("ui")
         if FileManager.default.fileExists(atPath: path) {
             let store = try ExperimentStore.open(at: path, mode: .readOnly)
             let runs = try store.runs()
             if runs.count == 11, runs.allSatisfy({ $0.status == .finished }) {
                 return (runs[10].id, runs.prefix(10).map(\.id))
             }
-            throw CLIError("\(path) is not a finished benchmark store: remove it, or name another file with --store")
+            throw BenchError("\(path) is not a finished benchmark store: remove it, or name another file with --store")
         }
         let store = try ExperimentStore.open(at: path)
         var ten = [Int64]()
         for index in 0..<10 {
-            progress("writing run \(index + 1) of 11: 4 keys × \(steps) steps")
+            progress.say("writing run \(index + 1) of 11: 4 keys × \(steps) steps")
             let run = try store.startRun(RunSpec(name: "bench-\(index)", config: ConfigSnapshot(
                 yaml: "training:\n  base_learning_rate: \(Double(index + 1) * 1e-4)\n  seed: 42\n",
                 resolvedJSON: Data("{\"training\": {\"base_learning_rate\": \(Double(index + 1) * 1e-4), \"seed\": 42}}".utf8))))
@@ -106,7 +112,7 @@ struct BenchUICommand: AsyncParsableCommand {
             try run.finish()
             ten.append(run.id)
         }
-        progress("writing run 11 of 11: one key × \(longPoints) steps")
+        progress.say("writing run 11 of 11: one key × \(longPoints) steps")
         let long = try store.startRun(RunSpec(name: "bench-long"))
         for step in 0..<longPoints {
             let x = Double(step)
@@ -116,26 +122,21 @@ struct BenchUICommand: AsyncParsableCommand {
         return (long.id, ten)
     }
 
+    /// The figures beside their targets; MLflow's figure is the quoted one, not measured here.
     private func report(_ figures: [String: Double]) {
-        if output.format == .json {
-            print(JSONValue.object(figures.mapValues { .double(($0 * 100).rounded() / 100) }).jsonString(pretty: true))
-            return
-        }
-        func row(_ key: String, _ what: String, peer: String = "") -> [String?] {
+        var report = BenchReport(peers: ["MLflow (quoted, mlflow/mlflow#20928)": "3.x"])
+        for (key, value) in figures { report[key] = value }
+        report.compare("1M-point key, \(buckets) M4 buckets, at the API (ms; MLflow: 100k points)",
+                       blocklab: figures["history_1m_api_ms"], peer: "MLflow (quoted, mlflow/mlflow#20928)", Self.mlflowQuotedMs,
+                       better: .lower, digits: 1)
+        report.figure("run page (1M-point run) charts drawn in chromium (ms)", blocklab: figures["run_page_charts_ms"], digits: 1)
+        report.figure("compare page, 10 runs × 4 keys, charts drawn (ms)", blocklab: figures["compare_10_runs_charts_ms"], digits: 1)
+        for key in Self.targets.keys.sorted() {
             let value = figures[key] ?? .nan, target = Self.targets[key] ?? .nan
-            return [what, String(format: "%.1f", value), String(format: "< %.0f", target),
-                    value < target ? "met" : String(format: "missed by %.1f ms (%.1fx)", value - target, value / target), peer]
+            report.notes.append(String(format: "%@: %.1f ms, target < %.0f ms: %@", key, value, target,
+                                       value < target ? "met" : String(format: "missed (%.1fx)", value / target)))
         }
-        let api = figures["history_1m_api_ms"] ?? .nan
-        print(OutputOptions.table(headers: ["measure (median ms)", "BlockLab", "target", "", "peer"], rows: [
-            row("history_1m_api_ms", "1M-point key, \(buckets) M4 buckets, at the API",
-                peer: String(format: "MLflow sampled history, 100k points: ~%.0f ms quoted, not measured here; BlockLab %@",
-                             Self.mlflowQuotedMs, api <= Self.mlflowQuotedMs
-                                ? String(format: "%.1fx faster", Self.mlflowQuotedMs / api)
-                                : String(format: "%.1fx slower", api / Self.mlflowQuotedMs))),
-            row("run_page_charts_ms", "run page (1M-point run) charts drawn in chromium"),
-            row("compare_10_runs_charts_ms", "compare page, 10 runs × 4 keys, charts drawn"),
-        ]), terminator: "")
+        print(report.render(output.chosen), terminator: "")
     }
 }
 
@@ -150,7 +151,7 @@ private final class BenchPort: Sendable {
             if let value = port.withLock({ $0 }) { return value }
             try await Task.sleep(nanoseconds: 10_000_000)
         }
-        throw CLIError("the dashboard did not start listening")
+        throw BenchError("the dashboard did not start listening")
     }
 }
 
@@ -170,7 +171,7 @@ private final class BenchBrowser {
         process.standardOutput = output
         try process.run()
         guard case .object(let hello)? = try? JSONValue.parse(readLine()), hello["ready"] == .bool(true) else {
-            throw CLIError("the browser driver did not start (\(python) \(script)): run scripts/setup/dashboard.sh")
+            throw BenchError("the browser driver did not start (\(python) \(script)): run scripts/setup/dashboard.sh")
         }
     }
 
@@ -190,7 +191,7 @@ private final class BenchBrowser {
     func send(_ command: [String: JSONValue]) throws -> JSONValue {
         input.fileHandleForWriting.write(Data((JSONValue.object(command).jsonString() + "\n").utf8))
         let answer = try JSONValue.parse(readLine())
-        if case .string(let error)? = answer["error"] { throw CLIError("browser: \(error)") }
+        if case .string(let error)? = answer["error"] { throw BenchError("browser: \(error)") }
         return answer
     }
 
@@ -199,7 +200,7 @@ private final class BenchBrowser {
         _ = try send(["op": .string("open"), "url": .string(url)])
         let answer = try send(["op": .string("wait"), "timeout": .int(120), "js": .string(
             "const m = performance.getEntriesByName('blocklab:charts-drawn'); return m.length ? m[0].startTime : (window.blocklab && window.blocklab.error ? -1 : null);")])
-        guard let value = answer["value"]?.number, value >= 0 else { throw CLIError("the page reported an error instead of drawing") }
+        guard let value = answer["value"]?.number, value >= 0 else { throw BenchError("the page reported an error instead of drawing") }
         return value
     }
 
