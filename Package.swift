@@ -108,7 +108,7 @@ let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
         dependencies: [argumentParser, yams, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
-                       "Benchmarks"]
+                       "DurableFiles", "Benchmarks"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
             + dashboardCommandDependencies + embeddingCommandDependencies
     ),
