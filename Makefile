@@ -11,7 +11,7 @@ test:
 	bash scripts/test.sh
 
 build:
-	swift build -c release --product blocklab
+	swift build -c release --product blocklab && swift build -c release --product BlockLabTorch
 
 bench-store: build
 	$(BLOCKLAB) bench store
