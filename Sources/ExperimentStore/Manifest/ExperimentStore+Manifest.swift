@@ -25,7 +25,7 @@ extension ExperimentStore {
             repositoryStats: source.repositoryStats, trainingParameters: source.trainingParameters,
             sequenceMetadata: source.sequenceMetadata, phaseResults: source.phaseResults,
             trainingReport: trainingReport,
-            run: RunManifest.Run(run, store: path), config: config,
+            run: RunManifest.Run(run, store: URL(fileURLWithPath: path).standardizedFileURL.path), config: config,
             params: Dictionary(uniqueKeysWithValues: try params(runID: run.id).map { ($0.key, $0.value) }),
             metrics: source.metrics, phases: phases, phaseStats: phaseStats,
             checkpoints: source.checkpoints, artifacts: source.artifacts,
