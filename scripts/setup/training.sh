@@ -7,8 +7,8 @@
 #  - .venv-train: a venv over /usr/bin/python3 (--system-site-packages, so it sees
 #    python3-torch) with a transformers release that supports torch 1.13, and jsonschema,
 #    which checks every exported manifest against schema/manifest.schema.json.
-# The last lines print `export BLOCKLAB_TRAIN_PYTHON=...` and `export BLOCKLAB_JSONSCHEMA_PYTHON=...`
-# for scripts/test.sh to eval.
+# The last two lines print `export BLOCKLAB_JSONSCHEMA_PYTHON=...` and (last)
+# `export BLOCKLAB_TRAIN_PYTHON=...` for scripts/test.sh to eval.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -31,5 +31,5 @@ if ! "$venv/bin/python" -c "import torch, transformers, safetensors, jsonschema"
         "transformers==4.40.2" "tokenizers==0.19.1" "safetensors==0.4.3" "huggingface-hub==0.23.4" \
         "jsonschema==4.23.0" >&2
 fi
-echo "export BLOCKLAB_TRAIN_PYTHON=$(pwd)/$venv/bin/python"
 echo "export BLOCKLAB_JSONSCHEMA_PYTHON=$(pwd)/$venv/bin/python"
+echo "export BLOCKLAB_TRAIN_PYTHON=$(pwd)/$venv/bin/python"
