@@ -187,3 +187,51 @@ import Testing
         #expect(try ManifestSchema.errors(of: holey, writingTo: dir.file("d.json")).first?.hasPrefix("training_parameters") == true)
     }
 }
+
+/// A run from another program (`blocklab ingest`) whose process died mid-phase: its phases
+/// carry other stats than BlockLab's own, and the manifest still validates, leaves what it
+/// cannot read `null`, and says which phase the crash cut short.
+@Suite struct IngestedRunManifestTests {
+    @Test func aCrashedIngestedRunExportsAValidManifest() throws {
+        let dir = TempDir()
+        let store = dir.file("s.db")
+        let live = try RunFixtures.live(store: store, name: "foreign")
+        live.2.write(Data("""
+            {"type": "phase", "name": "analyse"}
+            {"type": "phase", "name": "analyse", "status": "finished", "stats": {"unique_commits": 3}}
+            {"type": "phase", "name": "scrape"}
+            {"type": "phase", "name": "scrape", "status": "failed"}
+            {"type": "phase", "name": "train"}
+            {"step": 1, "train/loss": 2.5}
+            sync
+
+            """.utf8))
+        #expect(live.1.waitFor { _, err in err.contains("line 8") }, "ingest read every line")
+        // The point is written by the run's next flush (at least once a second).
+        var flushed = false
+        for _ in 0..<600 where !flushed {
+            flushed = try CLI.run(["sql", "SELECT COUNT(*) AS n FROM metrics", "--store", store, "--format", "csv"]).stdout == "n\r\n1\r\n"
+            if !flushed { usleep(100_000) }
+        }
+        #expect(flushed, "the metric point reached the store")
+        kill(live.0.processIdentifier, SIGKILL)
+        live.0.waitUntilExit()
+        _ = live.1.finish()
+
+        let file = dir.file("m.json")
+        let exported = try CLI.run(["export", "foreign", "--store", store, "--out", file])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try ManifestSchema.errors(file) == [])
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        let results = try #require(manifest["phase_results"] as? [String: [String: Any]])
+        #expect(results["phase_0_analyze"]?["status"] as? String == "finished" && manifest["repository_stats"] is NSNull,
+                "an analysis without BlockLab's keys gives no repository_stats")
+        #expect(results["phase_1_scrape"]?["status"] as? String == "failed"
+                && results["phase_1_scrape"]?["error"] as? String == "the phase failed without recording an error")
+        #expect(results["phase_4_training"]?["status"] as? String == "crashed" && results["phase_4_training"]?["duration_seconds"] is NSNull)
+        let report = try #require(manifest["training_report"] as? [String: Any])
+        #expect(report["status"] as? String == "crashed" && report["steps_completed"] as? Int == 1)
+        #expect((report["training"] as? [String: Any])?["final_train_loss"] as? Double == 2.5)
+        #expect((manifest["run"] as? [String: Any])?["status"] as? String == "crashed" && manifest["training_parameters"] is NSNull)
+    }
+}

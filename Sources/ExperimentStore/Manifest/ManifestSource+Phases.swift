@@ -38,7 +38,8 @@ extension ManifestSource {
     }
 
     /// The result of the last phase named one of `names`; `fill` adds its own numbers
-    /// from the phase's stats and outputs.
+    /// from the phase's stats and outputs. A failed phase always has an error: its own, the
+    /// run's, or one saying that none was recorded (a client of `ingest` may send none).
     private func result(_ names: Set<String>,
                         _ fill: (inout RunManifest.PhaseResult, JSONValue, [Output]) -> Void) -> RunManifest.PhaseResult {
         guard let phase = phase(names) else { return RunManifest.PhaseResult(status: "not_run", outputs: []) }
@@ -47,7 +48,8 @@ extension ManifestSource {
         var result = RunManifest.PhaseResult(
             status: status, phase: phase.name, timestamp: Self.iso8601(phase.endedAt ?? phase.startedAt),
             durationSeconds: phase.durationSeconds, outputs: outputs,
-            error: phase.error ?? (status != phase.status.rawValue ? run.error : nil))
+            error: phase.error ?? (status != phase.status.rawValue ? run.error : nil)
+                ?? (status == PhaseStatus.failed.rawValue ? "the phase failed without recording an error" : nil))
         fill(&result, phase.stats, outputs)
         return result
     }

@@ -99,8 +99,9 @@ extension RunManifest {
             public var sha256: String
             public var bytes: Int64
         }
-        /// `finished`, `failed`, `skipped`, `running`; `killed` or `crashed` when the run
-        /// ended that way during the phase; `not_run` when the run has no such phase.
+        /// `finished`, `failed`, `skipped`, `running`; `crashed` (or `killed`, `failed`) when
+        /// the run ended that way while the phase was still recorded running; `not_run` when
+        /// the run has no such phase.
         public var status: String
         /// The store's phase name (`analyse`, `scrape`, `tokenize`, `embed`, `train`).
         @Nullable public var phase: String? = nil
