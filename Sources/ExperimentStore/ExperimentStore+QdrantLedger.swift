@@ -13,6 +13,18 @@ extension ExperimentStore {
         }
     }
 
+    /// Each collection `runID` was pushed to, with how many items and when, by URL and collection.
+    public func qdrantPushSummaries(runID: Int64) throws -> [QdrantPushSummary] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT url, collection, COUNT(*), MIN(pushed_at), MAX(pushed_at) FROM qdrant_pushes
+                WHERE run_id = ? GROUP BY url, collection ORDER BY url, collection
+                """, arguments: [runID]).map {
+                QdrantPushSummary(url: $0[0], collection: $0[1], points: $0[2], firstPushedAt: $0[3], lastPushedAt: $0[4])
+            }
+        }
+    }
+
     /// Records that `points` (item id → point id) of `runID` are stored in `collection`, in one transaction.
     public func recordPushes(runID: Int64, url: String, collection: String, points: [(itemID: String, pointID: String)]) throws {
         guard mode == .readWrite else { throw StoreError.invalid("the store \(path) was opened read-only") }

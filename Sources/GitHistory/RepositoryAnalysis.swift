@@ -42,6 +42,9 @@ public struct RepositoryAnalysis: Codable, Sendable {
     /// Author times of the oldest and newest commit (ISO 8601 with offset).
     public var firstCommitTime: String?
     public var lastCommitTime: String?
+    /// The same two times in Unix seconds (the manifest's `first_commit_timestamp`).
+    public var firstCommitTimestamp: Int64?
+    public var lastCommitTimestamp: Int64?
     public var spanDays: Double
     /// Commits per day over the span (the span counts as at least one day).
     public var commitsPerDay: Double
@@ -54,6 +57,7 @@ public struct RepositoryAnalysis: Codable, Sendable {
         case isBare = "is_bare", isShallow = "is_shallow", otherReferences = "other_references"
         case uniqueCommits = "unique_commits", authorsMailmapped = "authors_mailmapped"
         case firstCommitTime = "first_commit_time", lastCommitTime = "last_commit_time"
+        case firstCommitTimestamp = "first_commit_timestamp", lastCommitTimestamp = "last_commit_timestamp"
         case spanDays = "span_days", commitsPerDay = "commits_per_day"
         case estimatedSequences = "estimated_sequences", estimatedEpochs = "estimated_epochs"
     }
@@ -99,6 +103,8 @@ public struct RepositoryAnalysis: Codable, Sendable {
         let last = selected.max { $0.author.seconds < $1.author.seconds }
         firstCommitTime = first?.author.iso8601
         lastCommitTime = last?.author.iso8601
+        firstCommitTimestamp = first?.author.seconds
+        lastCommitTimestamp = last?.author.seconds
         let span = Double((last?.author.seconds ?? 0) - (first?.author.seconds ?? 0)) / 86_400
         spanDays = (span * 100).rounded() / 100
         commitsPerDay = (Double(uniqueCommits) / max(span, 1) * 100).rounded() / 100

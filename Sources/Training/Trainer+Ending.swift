@@ -32,6 +32,6 @@ extension Trainer {
         report.record(in: options.outputDirectory, run: run)
         return TrainOutcome(runID: run.id, status: .failed, error: message, losses: [:], stepSeconds: [:], stepCPUSeconds: [:],
                             loggingSeconds: 0, stepsCompleted: 0, epochsCompleted: 0, bestValLoss: nil, finalTrainLoss: nil,
-                            device: device.rawValue, outputDirectory: options.outputDirectory)
+                            device: device.rawValue, outputDirectory: options.outputDirectory, report: report)
     }
 }

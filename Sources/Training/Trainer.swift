@@ -394,6 +394,6 @@ struct TrainingLoop {
         return TrainOutcome(runID: run.id, status: status, error: error, losses: losses, stepSeconds: stepSeconds, stepCPUSeconds: stepCPUSeconds,
                             loggingSeconds: loggingSeconds, stepsCompleted: state.step, epochsCompleted: state.epoch,
                             bestValLoss: report.bestValLoss, finalTrainLoss: report.finalTrainLoss, device: setup.device.rawValue,
-                            outputDirectory: options.outputDirectory)
+                            outputDirectory: options.outputDirectory, report: report)
     }
 }

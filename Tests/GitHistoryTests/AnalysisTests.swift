@@ -14,6 +14,8 @@ import Testing
         #expect(analysis.authors == 3 && analysis.authorsMailmapped == 2)
         #expect(analysis.firstCommitTime == "2024-01-01T10:00:00+05:30")
         #expect(analysis.lastCommitTime == "2024-01-01T16:00:00+05:30")
+        // 2024-01-01T10:00+05:30 is 04:30 UTC: 1704083400; six hours later, 1704105000.
+        #expect(analysis.firstCommitTimestamp == 1_704_083_400 && analysis.lastCommitTimestamp == 1_704_105_000)
         #expect(analysis.spanDays == 0.25 && analysis.commitsPerDay == 7)
         #expect(!analysis.isShallow && !analysis.isBare)
         // 7 commits × 341 tokens = 2387 tokens -> 2 sequences of 2048; 20M / 4096 -> clamped to 10.

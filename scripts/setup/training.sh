@@ -5,8 +5,10 @@
 #  - python3-torch: Debian's PyTorch on the same libtorch build, for the Hugging Face logits
 #    check and the PyTorch peer of `blocklab bench train`.
 #  - .venv-train: a venv over /usr/bin/python3 (--system-site-packages, so it sees
-#    python3-torch) with a transformers release that supports torch 1.13.
-# The last line prints `export BLOCKLAB_TRAIN_PYTHON=...` for scripts/test.sh to eval.
+#    python3-torch) with a transformers release that supports torch 1.13, and jsonschema,
+#    which checks every exported manifest against schema/manifest.schema.json.
+# The last two lines print `export BLOCKLAB_JSONSCHEMA_PYTHON=...` and (last)
+# `export BLOCKLAB_TRAIN_PYTHON=...` for scripts/test.sh to eval.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -22,10 +24,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 venv=.venv-train
-if ! "$venv/bin/python" -c "import torch, transformers, safetensors" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import torch, transformers, safetensors, jsonschema" 2>/dev/null; then
     echo "training set-up: creating $venv" >&2
     /usr/bin/python3 -m venv --system-site-packages "$venv" >&2
     "$venv/bin/pip" install -q --disable-pip-version-check \
-        "transformers==4.40.2" "tokenizers==0.19.1" "safetensors==0.4.3" "huggingface-hub==0.23.4" >&2
+        "transformers==4.40.2" "tokenizers==0.19.1" "safetensors==0.4.3" "huggingface-hub==0.23.4" \
+        "jsonschema==4.23.0" >&2
 fi
+echo "export BLOCKLAB_JSONSCHEMA_PYTHON=$(pwd)/$venv/bin/python"
 echo "export BLOCKLAB_TRAIN_PYTHON=$(pwd)/$venv/bin/python"
