@@ -2,6 +2,8 @@
 # Set-up for the training capability (phase 4): idempotent, quick when already installed.
 #  - libtorch-dev (1.13.1, CPU) and libopenblas0-openmp: the C++ library CTorch links, and
 #    the BLAS that makes it ~10x faster than the reference BLAS on this machine.
+#  - libgloo-dev: the headers of Gloo, which libtorch's c10d (ProcessGroupGloo, linked in
+#    libtorch_cpu.so) includes; data-parallel training compiles against them.
 #  - python3-torch: Debian's PyTorch on the same libtorch build, for the Hugging Face logits
 #    check and the PyTorch peer of `blocklab bench train`.
 #  - .venv-train: a venv over /usr/bin/python3 (--system-site-packages, so it sees
@@ -11,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 need=()
-for pkg in libtorch-dev libopenblas0-openmp python3-torch python3-venv; do
+for pkg in libtorch-dev libgloo-dev libopenblas0-openmp python3-torch python3-venv; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
