@@ -23,7 +23,10 @@ public struct RunManifest: Codable, Sendable {
     public var phaseStats: [String: JSONValue]
     public var checkpoints: [CheckpointRecord]
     public var artifacts: [ArtifactRecord]
+    /// Over every sample of the run (all ranks).
     public var hardwarePeaks: HardwarePeaks
+    /// Per process (host and rank): a data-parallel run has one entry per rank.
+    public var hardwarePeaksByRank: [RankPeaks]
 }
 
 extension ExperimentStore {
@@ -43,7 +46,7 @@ extension ExperimentStore {
             metrics: Dictionary(uniqueKeysWithValues: try metricSummaries(runID: run.id).map { ($0.key, $0) }),
             phases: phases, phaseStats: phaseStats,
             checkpoints: try checkpoints(runID: run.id), artifacts: try artifacts(runID: run.id),
-            hardwarePeaks: try hardwarePeaks(runID: run.id))
+            hardwarePeaks: try hardwarePeaks(runID: run.id), hardwarePeaksByRank: try hardwarePeaksByRank(runID: run.id))
     }
 
     /// The encoder every JSON output of BlockLab uses: snake_case keys, sorted, pretty.

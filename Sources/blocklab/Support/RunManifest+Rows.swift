@@ -8,7 +8,7 @@ import Foundation
 /// - `section` is a top-level key (`run`, `config`, `params`, `metrics`, `phases`, ...);
 /// - `item` is the name in the sections keyed by name (`metrics`: the metric key, `params`:
 ///   the config key, `phase_stats`: the phase), the index in the array sections (`phases`,
-///   `checkpoints`, `artifacts`), and empty elsewhere;
+///   `checkpoints`, `artifacts`, `hardware_peaks_by_rank`), and empty elsewhere;
 /// - `field` is the field, nested keys joined by `.` (`tags.team`, `stats.commits`), and
 ///   empty where the item itself is the value (`params`, the top-level version fields);
 /// - `value` is text as it is, numbers in full, arrays as JSON, null as an empty cell.
@@ -19,7 +19,8 @@ extension RunManifest {
     private static let keyedSections: Set<String> = ["metrics", "params", "phase_stats"]
     /// The order sections are printed in; any other follow, sorted.
     private static let sectionOrder = ["manifest_version", "blocklab_version", "generated_at", "run", "config", "params",
-                                       "metrics", "phases", "phase_stats", "checkpoints", "artifacts", "hardware_peaks"]
+                                       "metrics", "phases", "phase_stats", "checkpoints", "artifacts", "hardware_peaks",
+                                       "hardware_peaks_by_rank"]
 
     func csvRows() throws -> [[String?]] {
         guard case .object(let sections) = try JSONValue.parse(try ExperimentStore.jsonEncoder(pretty: false).encode(self)) else {
