@@ -3,9 +3,10 @@
 // on CPU tensors, and a heartbeat per rank in the store, so that after a failed collective
 // rank 0 can say which rank was lost rather than only that one was.
 //
-// Store keys (under "blocklab/"): joined (a counter every rank adds 1 to), world_size (rank
-// 0's), heartbeat/R (a counter rank R adds 1 to every 200 ms), failed/R (rank R's own
-// collective failed: it is alive, its peer is not). Gloo's own keys live under "gloo/".
+// Store keys (under the caller's prefix, then "blocklab/"): joined (a counter every rank adds
+// 1 to), world_size (rank 0's), heartbeat/R (a counter rank R adds 1 to every 200 ms),
+// failed/R (rank R's own collective failed: it is alive, its peer is not). Gloo's own keys
+// live under "gloo/". The store is served by rank 0, or by a launcher (torchrun's agent).
 
 #include "ctorch_internal.hpp"
 
@@ -36,13 +37,15 @@ struct ct_dist {
     std::string master;  // "host:port", for messages
     std::string host;
     uint16_t port = 0;
+    bool serve = false;  // this rank serves the store
+    std::string prefix;  // every key goes under it
     std::chrono::milliseconds timeout{60000};
-    c10::intrusive_ptr<c10d::TCPStore> store;
+    c10::intrusive_ptr<c10d::Store> store;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
     bool broken = false; // a collective failed: the group must not be used (or joined) again
 
     // The heartbeat: its own connection to the store, so it never waits behind another call.
-    c10::intrusive_ptr<c10d::TCPStore> beat_store;
+    c10::intrusive_ptr<c10d::Store> beat_store;
     std::thread beat;
     std::mutex beat_mutex;
     std::condition_variable beat_stop;
@@ -97,26 +100,29 @@ std::string local_address_towards(const std::string &host, uint16_t port) {
     return text;
 }
 
-// The store: rank 0 serves it (and a failure to listen is an address in use), the others
-// connect, retrying until the timeout.
-c10::intrusive_ptr<c10d::TCPStore> open_store(const ct_dist &d, bool serve) {
+// The store, under the prefix: the serving rank listens (and a failure to is an address in
+// use), the others connect, retrying until the timeout.
+c10::intrusive_ptr<c10d::Store> open_store(const ct_dist &d, bool serve) {
     c10d::TCPStoreOptions options;
     options.port = d.port;
     options.isServer = serve;
     options.waitWorkers = false;
     options.timeout = d.timeout;
+    c10::intrusive_ptr<c10d::Store> store;
     try {
         QuietLogs quiet;
-        return c10::make_intrusive<c10d::TCPStore>(d.host, options);
+        store = c10::make_intrusive<c10d::TCPStore>(d.host, options);
     } catch (const std::exception &e) {
         std::string what = message_of(e);
         if (serve && (what.find("ddress already in use") != std::string::npos || what.find("errno: 98") != std::string::npos))
             throw status_error(CT_ADDRESS_IN_USE, "port " + std::to_string(d.port) +
-                                                      " is already in use on this machine, so rank 0 cannot serve the "
-                                                      "process group's store there");
+                                                      " is already in use on this machine, so the process group's store "
+                                                      "cannot be served there");
         if (serve) throw;
         throw status_error(CT_UNREACHABLE, "could not reach the master at " + d.master + " within " + seconds(d.timeout));
     }
+    if (d.prefix.empty()) return store;
+    return c10::make_intrusive<c10d::PrefixStore>(d.prefix, store);
 }
 
 // Every rank adds itself to `joined`, then waits until all have; rank 0 publishes the world
@@ -193,10 +199,10 @@ void wait_all(std::vector<c10::intrusive_ptr<c10d::Work>> &works) {
 
 extern "C" {
 
-ct_status ct_dist_new(const char *master_addr, int32_t master_port, int32_t rank, int32_t world_size,
-                      double timeout_seconds, ct_dist **out) {
+ct_status ct_dist_new(const char *master_addr, int32_t master_port, int32_t rank, int32_t world_size, int32_t serve_store,
+                      const char *key_prefix, double timeout_seconds, ct_dist **out) {
     return guarded("ct_dist_new", [&] {
-        require(master_addr && out, "null argument");
+        require(master_addr && key_prefix && out, "null argument");
         require(world_size >= 1, "world_size must be positive, got " + std::to_string(world_size));
         require(rank >= 0 && rank < world_size, "rank " + std::to_string(rank) + " is outside [0, " +
                                                     std::to_string(world_size) + ")");
@@ -208,8 +214,10 @@ ct_status ct_dist_new(const char *master_addr, int32_t master_port, int32_t rank
         d->host = master_addr;
         d->port = (uint16_t)master_port;
         d->master = d->host + ":" + std::to_string(master_port);
+        d->serve = serve_store != 0;
+        d->prefix = key_prefix;
         d->timeout = std::chrono::milliseconds((int64_t)(timeout_seconds * 1000));
-        d->store = open_store(*d, rank == 0);
+        d->store = open_store(*d, d->serve);
         join(*d);
 
         auto options = c10d::ProcessGroupGloo::Options::create(d->timeout);
@@ -328,9 +336,9 @@ ct_status ct_dist_lost_ranks(ct_dist *dist, double window_seconds, int32_t *out_
             }
         } catch (const status_error &) {
             throw;
-        } catch (const std::exception &e) {
+        } catch (const std::exception &) {
             throw status_error(CT_PEER_LOST, "the process group's store at " + dist->master +
-                                                 " is gone: rank 0, which serves it, has stopped");
+                                                 " is gone: rank 0, which served it, has stopped");
         }
     });
 }

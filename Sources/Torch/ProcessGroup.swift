@@ -13,11 +13,15 @@ public final class ProcessGroup {
     public let worldSize: Int
 
     /// Joins the group; returns once all `worldSize` ranks have (or throws after `timeout`
-    /// seconds, which also bounds every later collective). Errors: `.addressInUse` (rank 0
-    /// cannot listen on the port), `.unreachable` (no master, or not every rank came).
-    public init(masterAddress: String, masterPort: Int, rank: Int, worldSize: Int, timeout: Double) throws(TorchError) {
+    /// seconds, which also bounds every later collective). Rank 0 serves the store unless
+    /// `storeIsServed` (a launcher such as torchrun serves it; keys then go under
+    /// `keyPrefix`). Errors: `.addressInUse` (the port cannot be served), `.unreachable` (no
+    /// master, or not every rank came).
+    public init(masterAddress: String, masterPort: Int, rank: Int, worldSize: Int, timeout: Double,
+                storeIsServed: Bool = false, keyPrefix: String = "") throws(TorchError) {
         var out: OpaquePointer?
-        try check(ct_dist_new(masterAddress, Int32(masterPort), Int32(rank), Int32(worldSize), timeout, &out))
+        try check(ct_dist_new(masterAddress, Int32(masterPort), Int32(rank), Int32(worldSize), rank == 0 && !storeIsServed ? 1 : 0,
+                              keyPrefix, timeout, &out))
         handle = out!
         self.rank = rank
         self.worldSize = worldSize
