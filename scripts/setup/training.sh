@@ -8,7 +8,9 @@
 #    check and the PyTorch peer of `blocklab bench train`.
 #  - .venv-train: a venv over /usr/bin/python3 (--system-site-packages, so it sees
 #    python3-torch) with a transformers release that supports torch 1.13.
-# The last line prints `export BLOCKLAB_TRAIN_PYTHON=...` for scripts/test.sh to eval.
+#  - torchrun (python3-torch's launcher): the data-parallel tests start blocklab under it.
+# The last lines print `export BLOCKLAB_TORCHRUN=...` and `export BLOCKLAB_TRAIN_PYTHON=...`
+# for scripts/test.sh to eval.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,4 +32,5 @@ if ! "$venv/bin/python" -c "import torch, transformers, safetensors" 2>/dev/null
     "$venv/bin/pip" install -q --disable-pip-version-check \
         "transformers==4.40.2" "tokenizers==0.19.1" "safetensors==0.4.3" "huggingface-hub==0.23.4" >&2
 fi
+echo "export BLOCKLAB_TORCHRUN=$(command -v torchrun)"
 echo "export BLOCKLAB_TRAIN_PYTHON=$(pwd)/$venv/bin/python"
