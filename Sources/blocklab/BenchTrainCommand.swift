@@ -19,6 +19,10 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Rounds; each runs every side once, and medians pool the rounds' steps.") var rounds = 1
     @Option(help: "Python with torch (default: /usr/bin/python3 with Debian's python3-torch).") var python = "/usr/bin/python3"
     @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Option(name: .customLong("format"), help: "table (the default) or json.") var format: OutputFormat?
+    @Option(help: ArgumentHelp("Benchmark data parallelism instead: BlockLab N ranks × 1 thread, BlockLab 1 process × N threads, PyTorch DDP (torchrun, Gloo) N ranks × 1 thread.", valueName: "n"))
+    var nproc: Int?
+    @Option(help: "torchrun of Debian's python3-torch, for --nproc.") var torchrun = "/usr/bin/torchrun"
     @Option(help: .hidden) var worker: String?
     @Option(help: .hidden) var work: String?
 
@@ -27,6 +31,7 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         if let worker, let work { return try runWorker(mode: worker, work: URL(fileURLWithPath: work)) }
+        if let nproc { return try BenchTrainRanks(bench: self, ranks: nproc).run(json: json || format == .json) }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-bench-train-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
@@ -109,15 +114,12 @@ struct BenchTrainCommand: ParsableCommand {
     /// One BlockLab side: the real trainer on the benchmark dataset; prints one JSON line.
     func runWorker(mode: String, work: URL) throws {
         let store = try ExperimentStore.open(at: work.appendingPathComponent("bench-\(mode).db").path)
+        if mode == "ranks" { return try BenchTrainRanks.runRank(work: work, bench: self) }
         var options = TrainOptions(dataDirectory: work.appendingPathComponent("data"), outputDirectory: work.appendingPathComponent("out-\(mode)"))
         options.configYAML = nil
-        options.overrides = ["model.preset=tiny", "model.n_layer=\(Self.nLayer)", "model.n_head=\(Self.nHead)", "model.n_embd=\(Self.nEmbd)",
-                             "model.n_positions=\(Self.time)", "model.dropout=\(Self.dropout)", "training.device=cpu",
-                             "training.batch_size=\(Self.batch)", "training.max_steps=\(warmup + steps)", "training.base_learning_rate=3e-4",
-                             "training.warmup_steps_min=1", "training.warmup_steps_max=1", "training.eval_every_steps=100000",
-                             "training.eval_max_batches=1", "training.checkpoint_every_steps=100000", "training.progress_every_steps=100000",
-                             "epoch_calculation.min_epochs=1", "epoch_calculation.max_epochs=1", "hardware_monitoring.interval_seconds=1"]
-        options.recordMetrics = mode == "store"
+        options.overrides = Self.overrides(batch: Self.batch, steps: warmup + steps)
+            + (mode == "single" ? ["training.threads=\(nproc ?? 1)"] : [])
+        options.recordMetrics = mode != "nostore"
         options.runName = "bench-train-\(mode)"
         options.progress = { _ in }
         let outcome = try Trainer.run(options, store: store)
@@ -127,6 +129,17 @@ struct BenchTrainCommand: ParsableCommand {
         let out: [String: Any] = ["step_times": timed, "step_cpu_times": cpu, "peak_rss_bytes": Double(HardwareMonitor.peakRSS() ?? 0),
                                   "logging_s_per_step": outcome.loggingSeconds / Double(outcome.stepSeconds.count)]
         print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
+    }
+
+    /// The benchmark's training config: its model, `batch` sequences per micro-batch (per rank),
+    /// `steps` steps, no evaluation or checkpoint before the last step.
+    static func overrides(batch: Int, steps: Int) -> [String] {
+        ["model.preset=tiny", "model.n_layer=\(nLayer)", "model.n_head=\(nHead)", "model.n_embd=\(nEmbd)",
+         "model.n_positions=\(time)", "model.dropout=\(dropout)", "training.device=cpu",
+         "training.batch_size=\(batch)", "training.max_steps=\(steps)", "training.base_learning_rate=3e-4",
+         "training.warmup_steps_min=1", "training.warmup_steps_max=1", "training.eval_every_steps=100000",
+         "training.eval_max_batches=1", "training.checkpoint_every_steps=100000", "training.progress_every_steps=100000",
+         "epoch_calculation.min_epochs=1", "epoch_calculation.max_epochs=1", "hardware_monitoring.interval_seconds=1"]
     }
 
     /// Sequences of 257 tokens (256 inputs and their next tokens), random ids.
