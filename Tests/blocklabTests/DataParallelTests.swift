@@ -28,8 +28,21 @@ import Testing
         return Dictionary(uniqueKeysWithValues: rows.map { (Int($0[0])!, Double($0[1])!) })
     }
 
-    static func launch(_ arguments: [String]) throws -> (Process, OutputCollector) {
-        let process = CLI.start(arguments)
+    /// `blocklab train --nproc-per-node 2` into `dir/out`, endless, once its checkpoint of
+    /// `step` exists: the launcher, its output, and its workers by rank.
+    static func launchEndless(_ dir: TempDir, out: String, until step: Int) throws -> (Process, OutputCollector, [Int: pid_t]) {
+        let launcher = CLI.start(["train", "--out", dir.file(out), "--nproc-per-node", "2", "--master-port", "\(try Ranks.freePort())"]
+                                 + common(dir, endless))
+        try launcher.run()
+        let output = OutputCollector(launcher)
+        #expect(Ranks.waitForFile(dir.file(String(format: "\(out)/step-%06d", step))))
+        return (launcher, output, Ranks.workers(of: launcher.processIdentifier))
+    }
+
+    /// `blocklab train ARGUMENTS` as rank `rank` of 2, as torchrun's environment describes it.
+    static func startRank(_ rank: Int, port: Int, _ arguments: [String]) throws -> (Process, OutputCollector) {
+        let process = CLI.start(["train"] + arguments,
+                                environment: ["WORLD_SIZE": "2", "RANK": "\(rank)", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"])
         try process.run()
         return (process, OutputCollector(process))
     }
@@ -148,10 +161,7 @@ import Testing
     @Test func aKilledWorkerFailsTheRunNamingTheRankAndTheRunResumes() throws {
         let dir = TempDir()
         try TrainCommandTests.tokenize(in: dir)
-        let (launcher, output) = try Self.launch(["train", "--out", dir.file("model"), "--nproc-per-node", "2",
-                                                  "--master-port", "\(try Ranks.freePort())"] + Self.common(dir, Self.endless))
-        #expect(Ranks.waitForFile(dir.file("model/step-000010")))
-        let workers = Ranks.workers(of: launcher.processIdentifier)
+        let (launcher, output, workers) = try Self.launchEndless(dir, out: "model", until: 10)
         let rank1 = try #require(workers[1], "the launcher's workers: \(workers)")
         kill(rank1, SIGKILL)
         #expect(Ranks.ended(launcher), "the launcher and rank 0 ended by themselves")
@@ -178,10 +188,7 @@ import Testing
     @Test func aKilledRankZeroLeavesACrashedRun() throws {
         let dir = TempDir()
         try TrainCommandTests.tokenize(in: dir)
-        let (launcher, output) = try Self.launch(["train", "--out", dir.file("a"), "--nproc-per-node", "2",
-                                                  "--master-port", "\(try Ranks.freePort())"] + Self.common(dir, Self.endless))
-        #expect(Ranks.waitForFile(dir.file("a/step-000005")))
-        let workers = Ranks.workers(of: launcher.processIdentifier)
+        let (launcher, output, workers) = try Self.launchEndless(dir, out: "a", until: 5)
         kill(try #require(workers[0]), SIGKILL)
         #expect(Ranks.ended(launcher))
         _ = output.finish()
@@ -192,13 +199,8 @@ import Testing
 
         // Without a launcher: ranks started as torchrun's environment describes them.
         let port = try Ranks.freePort()
-        func rank(_ r: Int) -> Process {
-            CLI.start(["train", "--out", dir.file("b")] + Self.common(dir, Self.endless),
-                      environment: ["WORLD_SIZE": "2", "RANK": "\(r)", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"])
-        }
-        let zero = rank(0), one = rank(1)
-        try zero.run(); try one.run()
-        let zeroOutput = OutputCollector(zero), oneOutput = OutputCollector(one)
+        let (zero, zeroOutput) = try Self.startRank(0, port: port, ["--out", dir.file("b")] + Self.common(dir, Self.endless))
+        let (one, oneOutput) = try Self.startRank(1, port: port, ["--out", dir.file("b")] + Self.common(dir, Self.endless))
         #expect(Ranks.waitForFile(dir.file("b/step-000005")))
         kill(zero.processIdentifier, SIGKILL)
         zero.waitUntilExit()
@@ -214,10 +216,7 @@ import Testing
     @Test func sigintToTheLauncherStopsEveryWorkerAndMarksTheRunKilled() throws {
         let dir = TempDir()
         try TrainCommandTests.tokenize(in: dir)
-        let (launcher, output) = try Self.launch(["train", "--out", dir.file("model"), "--nproc-per-node", "2",
-                                                  "--master-port", "\(try Ranks.freePort())"] + Self.common(dir, Self.endless))
-        #expect(Ranks.waitForFile(dir.file("model/step-000005")))
-        let workers = Ranks.workers(of: launcher.processIdentifier)
+        let (launcher, output, workers) = try Self.launchEndless(dir, out: "model", until: 5)
         #expect(workers.count == 2)
         kill(launcher.processIdentifier, SIGINT)
         #expect(Ranks.ended(launcher))
@@ -249,8 +248,9 @@ import Testing
         let dir = TempDir()
         try TrainCommandTests.tokenize(in: dir)
         let port = try Ranks.freePort()
-        let result = try CLI.run(["train", "--out", dir.file("model")] + Self.common(dir, ["training.distributed.timeout_seconds=3"]),
-                                 environment: ["WORLD_SIZE": "2", "RANK": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"])
+        let (process, output) = try Self.startRank(1, port: port, ["--out", dir.file("model")] + Self.common(dir, ["training.distributed.timeout_seconds=3"]))
+        #expect(Ranks.ended(process))
+        let result = (status: process.terminationStatus, stderr: output.finish().1)
         #expect(result.status == 1)
         #expect(result.stderr.contains("error (rank 1): could not join the process group: could not reach the master at 127.0.0.1:\(port) within 3 s. Check --master-addr and --master-port"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("s.db")))
@@ -263,10 +263,7 @@ import Testing
         try TrainCommandTests.tokenize(in: dir)
         let port = try Ranks.freePort()
         func rank(_ r: Int, _ rate: String) throws -> (Process, OutputCollector) {
-            let process = CLI.start(["train", "--out", dir.file("model")] + Self.common(dir, ["training.max_steps=5", "training.base_learning_rate=\(rate)"]),
-                                    environment: ["WORLD_SIZE": "2", "RANK": "\(r)", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"])
-            try process.run()
-            return (process, OutputCollector(process))
+            try Self.startRank(r, port: port, ["--out", dir.file("model")] + Self.common(dir, ["training.max_steps=5", "training.base_learning_rate=\(rate)"]))
         }
         let zero = try rank(0, "1e-3"), one = try rank(1, "2e-3")
         #expect(Ranks.ended(zero.0) && Ranks.ended(one.0))
