@@ -8,9 +8,10 @@ import SystemPackage
 ///
 /// When a worker ends: rank 0 failing means the others have no master, so they are stopped
 /// (SIGTERM); any other rank failing is rank 0's to detect and record (`failed`, naming the
-/// rank), and the rest fail on their own within the process group's timeout. Whatever still
-/// runs a timeout (plus a grace) after the first worker ended is killed, so the launcher
-/// never hangs. Workers inherit stdin, stdout and stderr: rank 0 prints the summary.
+/// rank), and the rest fail on their own within the process group's timeout. A rank other
+/// than 0 still running a timeout plus 30 s after rank 0 ended or a rank failed is killed, so
+/// the launcher never hangs (rank 0's own waits are bounded by the timeout). Workers inherit
+/// stdin, stdout and stderr: rank 0 prints the summary.
 struct WorkerLauncher: Sendable {
     let perNode: Int
     let nodes: Int
@@ -72,10 +73,12 @@ struct WorkerLauncher: Sendable {
                 }
             }
             var statuses = [TerminationStatus?](repeating: nil, count: perNode)
-            var stopped = false   // the launcher stopped the rest itself
-            var watchdog: Thread?
+            let ended = Mutexed(Set<Int>())   // local ranks that ended, for the watchdog
+            var stopped = false               // the launcher stopped the rest itself
+            var watching = false
             for try await ending in group {
                 statuses[ending.localRank] = ending.status
+                ended.update { _ = $0.insert(ending.localRank) }
                 let rank = nodeRank * perNode + ending.localRank
                 let running = pids.value.indices.filter { statuses[$0] == nil }.compactMap { pids.value[$0] }
                 if case .signaled(let signal) = ending.status, !stopped {
@@ -86,15 +89,18 @@ struct WorkerLauncher: Sendable {
                     stopped = true
                     for pid in running { kill(pid, SIGTERM) }
                 }
-                if watchdog == nil, !running.isEmpty {
-                    // A bound on the wait: the others notice a loss within the timeout.
+                // A bound on the wait, once rank 0 ended or a rank failed: the others notice a
+                // loss within the timeout. Rank 0 itself is never cut short (it may be writing
+                // a checkpoint); its own waits are bounded by the timeout.
+                if !watching, rank == 0 || !Self.succeeded(ending.status) {
+                    watching = true
+                    let followers = pids.value.enumerated().filter { $0.offset + nodeRank * perNode != 0 }
                     let grace = timeoutSeconds + 30
-                    let thread = Thread {
+                    Thread.detachNewThread {
                         Thread.sleep(forTimeInterval: grace)
-                        for pid in running where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+                        let gone = ended.value
+                        for (local, pid) in followers where !gone.contains(local) { if let pid { kill(pid, SIGKILL) } }
                     }
-                    thread.start()
-                    watchdog = thread
                 }
             }
             if let zero = nodeRank == 0 ? statuses[0] : nil { return Self.exitCode(zero) }
