@@ -1,5 +1,8 @@
 # Shortcuts for the scripts; the scripts work without make.
-.PHONY: demo test build bench bench-store
+# `make bench` runs every benchmark; REPO is the repository `bench git` and `bench tokenizer` read.
+REPO ?= .
+BLOCKLAB = .build/release/blocklab
+.PHONY: demo test build bench bench-store bench-git bench-tokenizer bench-train
 
 demo:
 	bash scripts/demo.sh
@@ -11,6 +14,15 @@ build:
 	swift build -c release --product blocklab
 
 bench-store: build
-	.build/release/blocklab bench store
+	$(BLOCKLAB) bench store
 
-bench: bench-store
+bench-git: build
+	$(BLOCKLAB) bench git --repo $(REPO)
+
+bench-tokenizer: build
+	$(BLOCKLAB) bench tokenizer --repo $(REPO)
+
+bench-train: build
+	$(BLOCKLAB) bench train
+
+bench: bench-store bench-git bench-tokenizer bench-train

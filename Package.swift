@@ -11,6 +11,7 @@ let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
 let heap: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 
 // The planning formulas every phase shares (epochs, warmup, batch size, learning-rate scaling).
 let planTargets: [Target] = [
@@ -76,14 +77,45 @@ let trainingTargets: [Target] = [
 ]
 let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
+// The live dashboard, its JSON API and the self-contained HTML report (Hummingbird).
+let dashboardTargets: [Target] = [
+    .target(name: "Dashboard", dependencies: ["ExperimentStore", "HardwareMonitor", hummingbird], resources: [.copy("Assets")]),
+    // A real server on 127.0.0.1, real HTTP, real store files; browser tests drive Debian's chromium.
+    .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExperimentStore", "HardwareMonitor"]),
+]
+let dashboardCommandDependencies: [Target.Dependency] = ["Dashboard"]
+
+// Phase 3: commit embeddings (a sentence encoder on libtorch), Qdrant's REST API over libcurl.
+let embeddingTargets: [Target] = [
+    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .target(name: "Qdrant", dependencies: ["CCurl"]),
+    // Qdrant's REST API on qdrant-edge-py (Python), validated against Qdrant's OpenAPI spec; for tests and `bench embed`.
+    .target(name: "QdrantTestSupport", dependencies: ["Qdrant"], path: "Tests/QdrantTestSupport",
+            exclude: ["qdrant_test_server.py", "openapi.json"]),
+    .testTarget(name: "QdrantTests", dependencies: ["Qdrant", "QdrantTestSupport"]),
+    .target(name: "Embedding", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "Qdrant"]),
+    .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Torch", "Tokenizer", "ExperimentStore", "Qdrant",
+                                                       "QdrantTestSupport"]),
+]
+let embeddingCommandDependencies: [Target.Dependency] = ["Embedding", "Qdrant"]
+
+// Benchmarks: one file per benchmark and one support file; their Python peers are scripts/bench/*.py.
+let benchTargets: [Target] = [
+    .target(name: "Benchmarks", dependencies: [argumentParser, subprocess, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
+                                               "GitHistory", "Tokenizer", "Training", "Dashboard"]),
+    .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ExperimentStore"]),
+]
+
 let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
-        dependencies: [argumentParser, yams, sqlite, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan"]
+        dependencies: [argumentParser, yams, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
+                       "Benchmarks"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
+            + dashboardCommandDependencies + embeddingCommandDependencies
     ),
-    // Runs the built binary; depends on no module so it tests what a user runs.
-    .testTarget(name: "blocklabTests"),
+    // Runs the built binary; depends on no BlockLab module (only the Qdrant test server) so it tests what a user runs.
+    .testTarget(name: "blocklabTests", dependencies: ["QdrantTestSupport"]),
 ]
 
 let package = Package(
@@ -102,6 +134,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
-    targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets + commandTargets
+    targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets
+        + embeddingTargets + dashboardTargets + benchTargets + commandTargets
 )

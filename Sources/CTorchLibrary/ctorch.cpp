@@ -25,10 +25,6 @@
 #include <string>
 #include <vector>
 
-namespace ctorch {
-thread_local std::string last_error;
-} // namespace ctorch
-
 namespace {
 
 using namespace ctorch;

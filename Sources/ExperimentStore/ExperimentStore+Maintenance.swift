@@ -111,6 +111,12 @@ extension ExperimentStore {
                         INSERT INTO main.metric_summaries SELECT r.new_id, k.new_id, s.count, s.min, s.min_step, s.max, s.max_step, s.last, s.last_step
                         FROM other.metric_summaries s JOIN \(newRuns) r ON r.old_id = s.run_id JOIN temp.key_map k ON k.old_id = s.key_id
                         """)
+                    try db.execute(sql: """
+                        INSERT INTO main.metric_blocks SELECT r.new_id, k.new_id, b.shift, b.block, b.count,
+                               b.first_step, b.first_value, b.first_epoch, b.first_time, b.last_step, b.last_value, b.last_epoch, b.last_time,
+                               b.min_step, b.min_value, b.min_epoch, b.min_time, b.max_step, b.max_value, b.max_epoch, b.max_time
+                        FROM other.metric_blocks b JOIN \(newRuns) r ON r.old_id = b.run_id JOIN temp.key_map k ON k.old_id = b.key_id
+                        """)
                     for row in try Row.fetchAll(db, sql: """
                         SELECT h.id, r.new_id, h.time, h.step, h.cpu_percent, h.ram_used_bytes, h.ram_percent, h.process_rss_bytes, h.cpu_temp_c,
                                h.host, h.rank

@@ -133,32 +133,51 @@ struct MetricWriter {
             order[starts[Int(key)]] = i
             starts[Int(key)] += 1
         }
-        for i in order {
-            let key = Int(batch.keys[i])
-            let step = batch.steps[i]
-            let value = batch.values[i]
-            let epoch = batch.epochs[i]
-            sqlite3_reset(handle)
-            sqlite3_bind_int64(handle, 1, runID)
-            sqlite3_bind_int64(handle, 2, keyIDs[key])
-            sqlite3_bind_int64(handle, 3, step)
-            if value.isNaN { sqlite3_bind_null(handle, 4) } else { sqlite3_bind_double(handle, 4, value) }
-            sqlite3_bind_double(handle, 5, batch.times[i])
-            if epoch.isNaN { sqlite3_bind_null(handle, 6) } else { sqlite3_bind_double(handle, 6, epoch) }
-            let code = sqlite3_step(handle)
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                    sql: insert.sql)
+        var keyStart = 0
+        for key in 0..<keyIDs.count {
+            // This key's points, in the order they were logged; its block summaries as they fill.
+            var blocks = [[(block: Int64, summary: PointSummary)]](repeating: [], count: PointSummary.blockShifts.count)
+            for i in order[keyStart..<starts[key]] {
+                let point = PointSummary.Point(step: batch.steps[i], value: batch.values[i], epoch: batch.epochs[i],
+                                              time: batch.times[i])
+                sqlite3_reset(handle)
+                sqlite3_bind_int64(handle, 1, runID)
+                sqlite3_bind_int64(handle, 2, keyIDs[key])
+                sqlite3_bind_int64(handle, 3, point.step)
+                if point.value.isNaN { sqlite3_bind_null(handle, 4) } else { sqlite3_bind_double(handle, 4, point.value) }
+                sqlite3_bind_double(handle, 5, point.time)
+                if point.epoch.isNaN { sqlite3_bind_null(handle, 6) } else { sqlite3_bind_double(handle, 6, point.epoch) }
+                let code = sqlite3_step(handle)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                        sql: insert.sql)
+                }
+                if sqlite3_changes(db.sqliteConnection) == 0 {
+                    // The step is already stored: the later value wins; summaries are recomputed.
+                    try replace.execute(arguments: [point.value.isNaN ? nil : point.value, point.time,
+                                                    point.epoch.isNaN ? nil : point.epoch, runID, keyIDs[key], point.step])
+                    replaced[key] = true
+                } else {
+                    summaries[key].add(value: point.value, step: point.step)
+                }
+                for (level, shift) in PointSummary.blockShifts.enumerated() {
+                    let block = point.step >> shift
+                    if blocks[level].last?.block == block {
+                        blocks[level][blocks[level].count - 1].summary.add(point)
+                    } else {
+                        blocks[level].append((block, PointSummary(point)))
+                    }
+                }
             }
-            if sqlite3_changes(db.sqliteConnection) == 0 {
-                // The step is already stored: the later value wins, and the summary is recomputed.
-                try replace.execute(arguments: [value.isNaN ? nil : value, batch.times[i], epoch.isNaN ? nil : epoch,
-                                                runID, keyIDs[key], step])
-                replaced[key] = true
-                continue
+            keyStart = starts[key]
+            for (level, shift) in PointSummary.blockShifts.enumerated() {
+                if replaced[key] {
+                    try recomputeBlocks(Set(blocks[level].map(\.block)), shift: shift, runID: runID, keyID: keyIDs[key], db: db)
+                } else {
+                    try upsert(blocks[level], shift: shift, runID: runID, keyID: keyIDs[key], db: db)
+                }
             }
-            summaries[key].add(value: value, step: step)
         }
         sqlite3_reset(handle)
         let merge = try db.cachedStatement(sql: """

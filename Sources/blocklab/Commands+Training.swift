@@ -3,6 +3,4 @@ import ArgumentParser
 extension BlockLab {
     /// Subcommands of the training capability (phase 4).
     static let trainingCommands: [ParsableCommand.Type] = [TrainCommand.self, GenerateCommand.self]
-    /// `blocklab bench ...` subcommands of the training capability (phase 4).
-    static let trainingBenchCommands: [ParsableCommand.Type] = [BenchTrainCommand.self]
 }

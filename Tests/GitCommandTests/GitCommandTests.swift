@@ -64,6 +64,27 @@ import Testing
     }
 }
 
+/// `blocklab bench git` as a user runs it: one JSON object (`--json` and `--format json`), or CSV.
+@Suite struct BenchGitCommandTests {
+    @Test func printsOneJSONObjectOrCSV() throws {
+        let repo = try Scratch()
+        try repo.makeRepository()
+        let base = ["bench", "git", "--repo", repo.path, "--repeats", "1", "--pydriller-commits", "0"]
+        for format in [["--json"], ["--format", "json"]] {
+            let result = try blocklab(base + format)
+            #expect(result.status == 0, "\(result.stderr)")
+            let figures = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(figures["commits"] as? Double == 2 && (figures["missing_objects"] as? [Any])?.isEmpty == true)
+            #expect((figures["peer_versions"] as? [String: String])?["git log"]?.isEmpty == false)
+            #expect(result.stderr.contains("blocklab bench git:"))
+        }
+        let csv = try blocklab(base + ["--format", "csv"])
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("measure,BlockLab,peer,peer figure,ratio\r\n"), "\(csv.stderr)")
+        let missing = try blocklab(["bench", "git", "--repo", repo.path + "/none", "--pydriller-commits", "0"])
+        #expect(missing.status == 1 && missing.stderr.contains(repo.path + "/none"), "\(missing.stderr)")
+    }
+}
+
 /// A temporary folder, removed when released.
 final class Scratch {
     let path: String

@@ -1,9 +1,11 @@
 """The store benchmark's peers: MLflow (sqlite backend, log_batch of 1,000) and trackio,
 given the same workload as BlockLab (KEYS keys x STEPS steps), timed until each says the
 run is finished. Prints one JSON object. Run by `blocklab bench store`."""
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -13,6 +15,7 @@ steps = int(sys.argv[1])
 keys = [f"metric_{i}" for i in range(int(sys.argv[2]))]
 which = sys.argv[3].split(",")
 work = tempfile.mkdtemp(prefix="blocklab-bench-peers-")
+atexit.register(shutil.rmtree, work, ignore_errors=True)
 result = {}
 
 

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "ctorch_encoder.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -1,0 +1,1 @@
+../../CTorch/include/ctorch_encoder.h

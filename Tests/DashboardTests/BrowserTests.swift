@@ -1,0 +1,198 @@
+import ExperimentStore
+import Foundation
+import Testing
+
+/// The pages in Debian's headless chromium, served by the built `blocklab ui`; series are
+/// counted from dygraphs' own state. Each page is saved as a screenshot in the test output
+/// folder (see `Browser.outputFolder`).
+@Suite(.serialized, .tags(.browser)) struct BrowserTests {
+    /// Metric charts of the page: key → the series labels its dygraph draws (EMA companions aside).
+    static let seriesByChart = """
+        return Object.fromEntries(window.blocklab.charts.filter(c => c.kind === KIND)
+          .map(c => [c.key, c.graph.getLabels().slice(1).filter(l => !l.endsWith(' (EMA)'))]))
+        """
+
+    @Test func runsPageListsTheStoresRunsFiltersAndSorts() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        try Fixtures.run(in: store, name: "alpha", tags: ["team": "ml"], dir: dir.path)
+        try Fixtures.run(in: store, name: "beta", steps: 80, status: .failed, dir: dir.path)
+        try Fixtures.run(in: store, name: "gamma", steps: 120, tags: ["team": "infra"], dir: dir.path)
+        let ui = try UIProcess(store: store.path)
+        let browser = try Browser()
+        try browser.open(ui.base + "/")
+        try browser.waitUntilDrawn()
+        let names = "return [...document.querySelectorAll('#runs-table tbody tr td:nth-child(3)')].map(td => td.textContent)"
+        #expect(try browser.eval(names) as? [String] == ["gamma", "beta", "alpha"])  // newest first
+        #expect(try browser.eval("return [...document.querySelectorAll('#runs-table [data-role=status]')].map(s => s.textContent)") as? [String]
+                == ["finished", "failed", "finished"])
+        try browser.screenshot("runs")
+
+        try browser.type("#filter", "team=ml")
+        try browser.wait("return document.querySelectorAll('#runs-table tbody tr').length === 1")
+        #expect(try browser.eval(names) as? [String] == ["alpha"])
+        // Emptied as a user does (select all, delete): Selenium's clear() fires no input event.
+        _ = try browser.eval("const f = document.getElementById('filter'); f.value = ''; f.dispatchEvent(new Event('input')); return 1")
+        _ = try browser.eval("const s = document.getElementById('status-filter'); s.value = 'failed'; s.dispatchEvent(new Event('change')); return 1")
+        try browser.wait("return document.querySelectorAll('#runs-table tbody tr').length === 1")
+        #expect(try browser.eval(names) as? [String] == ["beta"])
+        _ = try browser.eval("const s = document.getElementById('status-filter'); s.value = ''; s.dispatchEvent(new Event('change')); return 1")
+        try browser.click("th[data-sort=name]")
+        #expect(try browser.eval(names) as? [String] == ["alpha", "beta", "gamma"])
+        // Selecting two runs enables Compare, which opens the compare page of those runs.
+        try browser.click("tr[data-run='1'] input.select")
+        try browser.click("tr[data-run='3'] input.select")
+        try browser.click("#compare")
+        try browser.wait("return location.pathname === '/compare' && location.search === '?runs=1,3'")
+    }
+
+    @Test func runPageDrawsOneSeriesPerMetricKeyAndTheHardware() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        let keys = ["train/loss", "train/lr", "train/grad_norm", "val/loss", "val/perplexity", "tokens_per_s"]
+        let run = try Fixtures.run(in: store, name: "trained", steps: 3_000, keys: keys, dir: dir.path)
+        let ui = try UIProcess(store: store.path)
+        let browser = try Browser()
+        try browser.open(ui.base + "/runs/\(run.id)")
+        try browser.waitUntilDrawn()
+        let series = try browser.eval(Self.seriesByChart.replacingOccurrences(of: "KIND", with: "'metric'")) as? [String: [String]]
+        #expect(series == Dictionary(uniqueKeysWithValues: keys.map { ($0, [$0]) }))
+        // Groups in order: train, val, then keys without a prefix.
+        #expect(try browser.eval("return [...document.querySelectorAll('.group h3')].map(h => h.textContent)") as? [String]
+                == ["train", "val", "other"])
+        // Every chart holds points (M4 of 3,000 steps at about one bucket per pixel).
+        #expect(try browser.eval("return window.blocklab.charts.filter(c => c.kind === 'metric').every(c => c.graph.numRows() > 100)") as? Bool == true)
+        #expect(try browser.eval("return window.blocklab.charts.filter(c => c.kind === 'hardware').map(c => c.key)") as? [String]
+                == ["cpu", "ram", "ram_bytes", "rss"])
+        #expect(try browser.eval("return document.querySelectorAll('.timeline .phase').length") as? Int == 2)
+        #expect(try browser.eval("return document.querySelector('table.checkpoints tbody td').textContent") as? String == "2999")
+        try browser.screenshot("run")
+
+        // Log scale and the x axis switch redraw the same series.
+        try browser.click("[data-role=log]")
+        #expect(try browser.eval("return window.blocklab.charts.find(c => c.key === 'train/loss').graph.getOption('logscale')") as? Bool == true)
+        _ = try browser.eval("const s = document.querySelector('[data-role=axis]'); s.value = 'epoch'; s.dispatchEvent(new Event('change')); return 1")
+        #expect(try browser.eval("return window.blocklab.charts.find(c => c.key === 'train/loss').graph.getLabels()[0]") as? String == "epoch")
+        #expect(try browser.eval("const g = window.blocklab.charts.find(c => c.key === 'train/loss').graph; return g.getValue(g.numRows() - 1, 0)") as? Double == 29.99)
+    }
+
+    @Test func comparePageOverlaysTheRunsAndShowsOnlyDifferingConfigKeys() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        for (index, lr) in ["1e-4", "3e-4", "1e-3"].enumerated() {
+            try Fixtures.run(in: store, name: "lr-\(lr)", steps: 500 + index * 100,
+                             config: ["training.base_learning_rate": lr, "training.seed": "42", "training.warmup": index == 2 ? "200" : "100"],
+                             dir: dir.path)
+        }
+        let ui = try UIProcess(store: store.path)
+        let browser = try Browser()
+        try browser.open(ui.base + "/compare?runs=1,2,3")
+        try browser.waitUntilDrawn()
+        let series = try browser.eval(Self.seriesByChart.replacingOccurrences(of: "KIND", with: "'compare'")) as? [String: [String]]
+        let names = ["lr-1e-4 #1", "lr-3e-4 #2", "lr-1e-3 #3"]
+        #expect(series == ["train/loss": names, "train/lr": names, "val/loss": names])
+        #expect(try browser.eval("return [...document.querySelectorAll('[data-role=config-diff] tbody tr')].map(r => r.dataset.key)") as? [String]
+                == ["training.base_learning_rate", "training.warmup"])
+        #expect(try browser.eval("return document.querySelectorAll('.legend-table tbody tr').length") as? Int == 9)
+        try browser.screenshot("compare")
+        try browser.click("[data-role=all-keys]")
+        #expect(try browser.eval("return document.querySelectorAll('[data-role=config-diff] tbody tr').length") as? Int == 3)
+    }
+
+    @Test func sqlPageShowsResultsAndRefusesDelete() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        try Fixtures.run(in: store, name: "alpha", dir: dir.path)
+        let ui = try UIProcess(store: store.path)
+        let browser = try Browser()
+        try browser.open(ui.base + "/sql")
+        try browser.waitUntilDrawn()
+        #expect(try browser.eval("return document.querySelector('#sql-result tbody td:nth-child(2)').textContent") as? String == "alpha")
+        #expect(try browser.eval("return [...document.querySelectorAll('#sql-schema li')].some(li => li.textContent.startsWith('metric_history'))") as? Bool == true)
+        try browser.screenshot("sql")
+        try browser.type("#sql-query", "DELETE FROM runs")
+        try browser.click("#sql-run")
+        let (message, _) = try browser.wait("const e = document.getElementById('sql-error'); return e && e.textContent")
+        #expect((message as? String)?.contains("read-only: DELETE is refused") == true)
+        try browser.screenshot("sql-refused")
+        #expect(try store.runs().count == 1)
+    }
+
+    @Test func aLiveRunUpdatesItsOpenPageAndTurnsCrashedWhenKilled() throws {
+        let dir = TempDir()
+        let path = dir.file("s.db")
+        _ = try ExperimentStore.open(at: path)
+        let writer = try IngestProcess(store: path, name: "live")
+        for step in 0..<20 { writer.send("{\"step\": \(step), \"train/loss\": \(3.0 - Double(step) * 0.01)}") }
+        let store = try ExperimentStore.open(at: path, mode: .readOnly)
+        for _ in 0..<1_200 where (try? store.metricSummaries(runID: store.run("live").id).first?.count) != 20 {
+            Thread.sleep(forTimeInterval: 0.05)  // until the writer's first flush (a hang guard)
+        }
+        let ui = try UIProcess(store: path)
+        let browser = try Browser()
+        try browser.open(ui.base + "/runs/live")
+        try browser.waitUntilDrawn()
+        #expect(try browser.eval("return document.querySelector('[data-role=status]').textContent") as? String == "running")
+        let lastX = "const c = window.blocklab.charts.find(c => c.key === 'train/loss'); const g = c && c.graph; return g && g.getValue(g.numRows() - 1, 0)"
+        #expect(try browser.eval(lastX) as? Int == 19)
+
+        writer.send("{\"step\": 500, \"train/loss\": 0.123}")
+        let (_, shownAfter) = try browser.wait("return (() => { \(lastX) })() === 500")
+        print("live: step 500 appeared on the open page \(Int(shownAfter)) ms after it was sent")
+        #expect(try browser.eval("const g = window.blocklab.charts.find(c => c.key === 'train/loss').graph; return g.getValue(g.numRows() - 1, 1)") as? Double == 0.123)
+        try browser.screenshot("live")
+
+        writer.kill9()
+        let (_, crashedAfter) = try browser.wait("return document.querySelector('[data-role=status]').textContent === 'crashed'")
+        print("live: the killed run read as crashed \(Int(crashedAfter)) ms after SIGKILL")
+        try browser.screenshot("live-crashed")
+    }
+
+    @Test func theReportOpensFromDiskAndDrawsTheSameCharts() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        try Fixtures.run(in: store, name: "a", steps: 2_000, dir: dir.path)
+        try Fixtures.run(in: store, name: "b", steps: 1_500, config: ["training.base_learning_rate": "1e-3", "training.seed": "42"], dir: dir.path)
+        let out = dir.file("report.html")
+        let made = try Binary.run(["report", "1", "2", "--store", store.path, "--out", out])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout == out + "\n")
+
+        let browser = try Browser()
+        try browser.open("file://" + out)
+        try browser.waitUntilDrawn()
+        let metric = try browser.eval(Self.seriesByChart.replacingOccurrences(of: "KIND", with: "'metric'")) as? [String: [String]]
+        #expect(metric?.keys.sorted() == ["train/loss", "train/lr", "val/loss"])
+        #expect(try browser.eval("return window.blocklab.charts.filter(c => c.kind === 'metric').length") as? Int == 6)  // 3 keys × 2 runs
+        #expect(try browser.eval("return window.blocklab.charts.filter(c => c.kind === 'compare').map(c => c.raw.length)") as? [Int] == [2, 2, 2])
+        #expect(try browser.eval("return window.blocklab.charts.filter(c => c.kind === 'hardware').length") as? Int == 8)
+        // Nothing was fetched: every byte came inside the file.
+        #expect(try browser.eval("return performance.getEntriesByType('resource').length") as? Int == 0)
+        #expect(try browser.eval("return [...document.querySelectorAll('[data-role=config-diff] tbody tr')].map(r => r.dataset.key)") as? [String]
+                == ["training.base_learning_rate"])
+        try browser.screenshot("report")
+    }
+
+    @Test func withoutItsTokenANonLoopbackServerAnswers401() throws {
+        let dir = TempDir()
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        try Fixtures.run(in: store, name: "alpha", dir: dir.path)
+        let refused = try Binary.run(["ui", "--store", store.path, "--host", "0.0.0.0", "--port", "0"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("refusing to listen on 0.0.0.0 without a token"))
+
+        let token = "browser-test-token-0123456789"
+        // Bound on every address; the browser only talks to it over 127.0.0.1.
+        let ui = try UIProcess(store: store.path, extra: ["--host", "0.0.0.0", "--token-env", "BLOCKLAB_TEST_UI_TOKEN"],
+                               environment: ["BLOCKLAB_TEST_UI_TOKEN": token])
+        let browser = try Browser()
+        try browser.open(ui.base + "/")
+        #expect((try browser.eval("return document.getElementById('error').textContent") as? String)?.contains("needs its token") == true)
+        #expect(try browser.eval("return document.title") as? String == "Error 401 · BlockLab")
+        try browser.screenshot("token-401")
+        try browser.open(ui.base + "/?token=" + token)
+        try browser.waitUntilDrawn()
+        #expect(try browser.eval("return location.search") as? String == "")
+        #expect(try browser.eval("return document.querySelectorAll('#runs-table tbody tr').length") as? Int == 1)
+    }
+}

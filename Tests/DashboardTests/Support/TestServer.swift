@@ -1,0 +1,113 @@
+import Dashboard
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A real dashboard server on 127.0.0.1 (or another address) and a free port, started in this
+/// process and stopped by `stop()`; requests go over real HTTP.
+final class TestServer: @unchecked Sendable {
+    let base: String
+    private let task: Task<Void, any Error>
+
+    init(_ configuration: DashboardServer.Configuration) async throws {
+        var configuration = configuration
+        configuration.port = 0
+        let server = try DashboardServer(configuration)
+        let ready = PortBox()
+        task = Task { try await server.run { ready.set($0) } }
+        var port: Int?
+        for _ in 0..<60_000 {  // a hang guard, not a speed check
+            port = ready.get()
+            if port != nil { break }
+            try await Task.sleep(nanoseconds: 1_000_000)
+        }
+        guard let port else { throw DashboardError(status: 500, "the test server did not start") }
+        base = "http://127.0.0.1:\(port)"
+    }
+
+    convenience init(store: String) async throws {
+        try await self.init(.init(storePath: store))
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    struct Reply {
+        var status: Int
+        var body: Data
+        var headers: [String: String]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: Any { (try? JSONSerialization.jsonObject(with: body)) ?? [:] }
+        var object: [String: Any] { json as? [String: Any] ?? [:] }
+        var error: String { object["error"] as? String ?? "" }
+        /// Typed decoding, exact for doubles (JSONSerialization rounds some on Linux).
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            return try decoder.decode(type, from: body)
+        }
+    }
+
+    /// One request; no cookies kept, redirects not followed.
+    func request(_ path: String, method: String = "GET", headers: [String: String] = [:], body: Data? = nil) async throws -> Reply {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = method
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await Self.session.data(for: request)
+        let http = response as! HTTPURLResponse
+        var fields = [String: String]()
+        for (name, value) in http.allHeaderFields { fields["\(name)".lowercased()] = "\(value)" }
+        return Reply(status: http.statusCode, body: data, headers: fields)
+    }
+
+    func get(_ path: String, headers: [String: String] = [:]) async throws -> Reply {
+        try await request(path, headers: headers)
+    }
+
+    /// A JSON POST; `origin` defaults to this server's own.
+    func post(_ path: String, _ object: [String: String], origin: String?? = .some(nil)) async throws -> Reply {
+        var headers = ["Content-Type": "application/json"]
+        switch origin {
+        case .some(.some(let value)): headers["Origin"] = value
+        case .some(.none): headers["Origin"] = base
+        case .none: break
+        }
+        return try await request(path, method: "POST", headers: headers, body: try JSONSerialization.data(withJSONObject: object))
+    }
+
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        return URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+    }()
+}
+
+private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+}
+
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port: Int?
+    func set(_ value: Int) { lock.lock(); port = value; lock.unlock() }
+    func get() -> Int? { lock.lock(); defer { lock.unlock() }; return port }
+}
+
+/// A fresh temporary directory, removed when the value is released.
+final class TempDir: @unchecked Sendable {
+    let path: String
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-dash-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import QdrantTestSupport
+import Testing
+
+extension Tag {
+    /// Loads the real default model (BLOCKLAB_EMBED_MODEL) and runs Python peers.
+    @Tag static var model: Self
+    /// Starts the Qdrant test server.
+    @Tag static var server: Self
+}
+
+/// The libtorch suites run one test at a time: the thread count is process-wide.
+@Suite(.serialized) enum EncoderTests {}
+
+/// The directory of the default model that scripts/setup/embeddings.sh unpacks.
+func modelDirectory() throws -> URL {
+    guard let path = ProcessInfo.processInfo.environment["BLOCKLAB_EMBED_MODEL"], !path.isEmpty else {
+        throw TestSetupError("BLOCKLAB_EMBED_MODEL is unset: run `eval \"$(bash scripts/setup/embeddings.sh | grep ^export)\"` (scripts/test.sh does)")
+    }
+    return URL(fileURLWithPath: path)
+}
+
+/// The repository's root, found from this file.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func makeTemporaryDirectory(_ label: String = "blocklab-embed") throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `executable`; returns stdout, throws with stderr on a non-zero exit.
+@discardableResult
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errData, as: UTF8.self).suffix(3000))")
+    }
+    return String(decoding: outData, as: UTF8.self)
+}
+
+/// Texts that exercise the encoder: prose, code, diffs, non-ASCII scripts, special tokens,
+/// an empty text, and texts longer than the model's 256-token input (several windows).
+let referenceCorpus: [String] = {
+    let diff = (0..<12).map { i in "-    let value\(i) = compute(\(i), scale: 0.\(i))\n+    let value\(i) = try compute(\(i), scale: Double(\(i)) / 10)\n" }.joined()
+    let prose = (0..<20).map { i in "Paragraph \(i) explains why the scheduler retries failed jobs with exponential backoff and jitter." }.joined(separator: " ")
+    return [
+        "Fix off-by-one error in the tokenizer's window cutting",
+        "Add Qdrant push with a ledger\n\nA push interrupted halfway sends only the rest next time.",
+        "func add(_ a: Int, _ b: Int) -> Int {\n    return a + b\n}\n",
+        "@@ -1,3 +1,4 @@\n-let x = 1\n+let x = 2\n+print(\"héllo, wörld\")\n",
+        "Corrige l'encodage des caractères accentués — ça marche enfin à Zürich, São Paulo et Kraków",
+        "日本語のテキスト、中文文本。 Привет, мир! Ελληνικά 한국어 😀👍🏽",
+        "[CLS] literal special tokens [SEP] in a commit message [MASK]",
+        "",
+        "snake_case camelCase kebab-case __init__ a->b x<<=2 #include <stdio.h> 0xDEADBEEF 3.14159",
+        "Refactor the store\n\n" + diff,
+        prose,
+        String(repeating: "supercalifragilisticexpialidocious ", count: 40),
+    ]
+}()

@@ -1,0 +1,118 @@
+import Foundation
+import Qdrant
+
+/// The Python that scripts/setup/embeddings.sh prepares (qdrant-edge-py, qdrant-client,
+/// sentence-transformers). A missing one fails the test that needs it, loudly.
+public func embeddingPython() throws -> String {
+    guard let python = ProcessInfo.processInfo.environment["BLOCKLAB_EMBED_PYTHON"], !python.isEmpty else {
+        throw TestSetupError("BLOCKLAB_EMBED_PYTHON is unset: run `eval \"$(bash scripts/setup/embeddings.sh | grep ^export)\"` (scripts/test.sh does)")
+    }
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+        throw TestSetupError("BLOCKLAB_EMBED_PYTHON=\(python) is not an executable: rerun scripts/setup/embeddings.sh")
+    }
+    return python
+}
+
+public struct TestSetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Qdrant's REST API on Qdrant's engine, served by `qdrant_test_server.py` (beside this
+/// file) on 127.0.0.1 and a port the system picks. Started by `init`, stopped by `stop()`
+/// or when released.
+public final class QdrantTestServer: @unchecked Sendable {
+    public let url: String
+    private let process: Process
+    private let control: CurlSession
+
+    /// The server script, for tests and benchmarks that start it themselves.
+    public static let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("qdrant_test_server.py").path
+
+    public init(apiKey: String? = nil) throws {
+        let python = try embeddingPython()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [Self.scriptPath] + (apiKey.map { ["--api-key", $0] } ?? [])
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // The first line is "listening on URL", printed once the socket accepts connections.
+        var line = Data()
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("listening on ") else {
+            process.terminate()
+            process.waitUntilExit()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw TestSetupError("the Qdrant test server did not start (\(python) \(Self.scriptPath)): \(stderr)")
+        }
+        url = String(text.dropFirst("listening on ".count))
+        control = try CurlSession()
+    }
+
+    deinit { stop() }
+
+    /// Stops the server (SIGTERM; it removes its temporary shards) and waits for it.
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Queues a fault: after `skip` matching requests pass, the next `count` get `status`.
+    public func addFault(method: String? = nil, path: String = "", status: Int, count: Int = 1, skip: Int = 0,
+                         retryAfter: String? = nil, error: String? = nil) throws {
+        var fault: [String: Any] = ["path": path, "status": status, "count": count, "skip": skip]
+        if let method { fault["method"] = method }
+        if let retryAfter { fault["retry_after"] = retryAfter }
+        if let error { fault["error"] = error }
+        _ = try post("/__test__/faults", fault)
+    }
+
+    /// One request the server answered (test controls excluded).
+    public struct LoggedRequest: Decodable, Sendable {
+        public let method: String
+        public let path: String
+        public let status: Int?
+        /// Points in the body's `points` list, for upserts.
+        public let points: Int?
+    }
+
+    public func requests() throws -> [LoggedRequest] {
+        let response = try control.perform(HTTPRequest(method: "GET", url: url + "/__test__/log"), timeouts: HTTPTimeouts())
+        return try JSONDecoder().decode([LoggedRequest].self, from: response.body)
+    }
+
+    /// Clears the request log and pending faults.
+    public func reset() throws { _ = try post("/__test__/reset", [:]) }
+
+    private func post(_ path: String, _ object: [String: Any]) throws -> HTTPResponse {
+        let body = try JSONSerialization.data(withJSONObject: object)
+        return try control.perform(HTTPRequest(method: "POST", url: url + path, headers: [("content-type", "application/json")], body: body),
+                                   timeouts: HTTPTimeouts())
+    }
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then closed), for "server down" tests.
+public func closedLocalPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestSetupError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw TestSetupError("bind() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -1,0 +1,59 @@
+import Foundation
+@testable import Qdrant
+import Testing
+
+@Suite struct PointIDTests {
+    /// Values from Python's `uuid.uuid5(uuid.NAMESPACE_URL, name)`.
+    @Test func uuid5MatchesPython() {
+        #expect(PointID.uuid5("9fceb02d0ae598e95dc970b74767f19372d61af8") == "7e722d2d-ebf2-51fa-a83b-6a66a34356f8")
+        #expect(PointID.uuid5("") == "1b4db7eb-4057-5ddf-91e0-36dec72071f5")
+    }
+
+    /// FIPS 180 test vectors (and a message longer than one block).
+    @Test func sha1() {
+        func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+        #expect(hex(SHA1.digest(Array("abc".utf8))) == "a9993e364706816aba3e25717850c26c9cd0d89d")
+        #expect(hex(SHA1.digest([UInt8](repeating: 0x61, count: 1000))) == "291e9a6c66994949b57ba5e650361e98fc36b1ba")
+    }
+
+    @Test func upsertBodyIsJSONWithExactFloats() throws {
+        let points = [QdrantPoint(id: PointID.uuid5("a"), vector: [0.1, -2.5e-8, 1], payloadJSON: #"{"k":"v"}"#),
+                      QdrantPoint(id: "42", vector: [Float.leastNormalMagnitude, 3, 0.33333334])]
+        let object = try JSONSerialization.jsonObject(with: QdrantClient.upsertBody(points)) as! [String: Any]
+        let list = object["points"] as! [[String: Any]]
+        #expect(list[0]["id"] as? String == PointID.uuid5("a"))
+        #expect((list[1]["id"] as? NSNumber)?.intValue == 42)
+        let vector = (list[1]["vector"] as! [NSNumber]).map { Float($0.doubleValue) }
+        #expect(vector == points[1].vector)
+        #expect((list[0]["payload"] as? [String: String]) == ["k": "v"])
+    }
+}
+
+@Suite struct RetryPolicyTests {
+    @Test func retriableStatuses() {
+        #expect([500, 502, 503, 504, 408, 429].allSatisfy(RetryPolicy.isRetriable))
+        #expect(![400, 401, 403, 404, 409, 422].contains(where: RetryPolicy.isRetriable))
+    }
+
+    @Test func retryAfterSecondsAndDates() {
+        #expect(RetryPolicy.parseRetryAfter("3") == 3)
+        #expect(RetryPolicy.parseRetryAfter(" 1.5 ") == 1.5)
+        #expect(RetryPolicy.parseRetryAfter("Thu, 01 Jan 1970 00:00:10 GMT", now: Date(timeIntervalSince1970: 4)) == 6)
+        #expect(RetryPolicy.parseRetryAfter("soon") == nil)
+    }
+
+    /// Full jitter: each delay lies in [0, min(max, base × 2^(n-1))]; Retry-After wins, capped.
+    @Test func backoffBounds() {
+        let policy = RetryPolicy(attempts: 6, baseDelay: 0.5, maxDelay: 3, maxRetryAfter: 20)
+        var generator = SystemRandomNumberGenerator()
+        for attempt in 1...6 {
+            let ceiling = min(3, 0.5 * pow(2, Double(attempt - 1)))
+            for _ in 0..<50 {
+                let delay = policy.delay(afterAttempt: attempt, retryAfter: nil, using: &generator)
+                #expect(delay >= 0 && delay <= ceiling)
+            }
+        }
+        #expect(policy.delay(afterAttempt: 1, retryAfter: "7", using: &generator) == 7)
+        #expect(policy.delay(afterAttempt: 1, retryAfter: "600", using: &generator) == 20)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import QdrantTestSupport
+import Testing
+
+/// `blocklab embed`, `push` and `search` as a user runs them: a scrape-shaped commits.jsonl
+/// made here, the real default model (BLOCKLAB_EMBED_MODEL), a real Qdrant test server.
+extension Tag {
+    /// Starts the Qdrant test server.
+    @Tag static var server: Self
+}
+
+@Suite(.serialized) struct EmbedCommandTests {
+    static let subjects = [
+        "Fix memory leak in the connection pool",
+        "Add dark mode to the settings screen",
+        "Update README with installation steps for Windows",
+        "Speed up database queries with an index on author",
+        "Translate the user interface into German",
+        "Remove deprecated payment API",
+    ]
+
+    static func hash(_ i: Int) -> String { String(repeating: String("abcdef0123"[String.Index(utf16Offset: i, in: "abcdef0123")]), count: 40) }
+
+    /// One commit per subject, each with a small diff, as `blocklab scrape` writes them.
+    static func writeCommits(_ dir: TempDir) throws -> String {
+        let lines = subjects.enumerated().map { i, subject -> String in
+            let record: [String: Any] = [
+                "type": "commit", "hash": hash(i), "author_name": "Author \(i % 2)", "author_timestamp": "2024-03-0\(i + 1)T09:00:00+01:00",
+                "subject": subject, "body": "", "branches": ["main"], "files_changed": 1, "insertions": i + 1, "deletions": 0,
+                "diff_stats": [["path": "src/file\(i).py", "diff_text": "@@ -0,0 +1 @@\n+# \(subject)\n"]],
+            ]
+            return String(decoding: try! JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self)
+        }
+        let path = dir.file("commits.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    var modelEnvironment: [String: String] {
+        get throws {
+            guard let model = ProcessInfo.processInfo.environment["BLOCKLAB_EMBED_MODEL"], !model.isEmpty else {
+                throw TestSetupError("BLOCKLAB_EMBED_MODEL is unset: run scripts/setup/embeddings.sh (scripts/test.sh does)")
+            }
+            return ["XDG_CACHE_HOME": URL(fileURLWithPath: model).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path]
+        }
+    }
+
+    @Test func embedThenSearchTheStore() throws {
+        let dir = TempDir()
+        let commits = try Self.writeCommits(dir)
+        let env = try modelEnvironment
+        let embed = try CLI.run(["embed", "--input", commits, "--store", dir.file("s.db"), "--format", "json"], environment: env)
+        try #require(embed.status == 0, "\(embed.stderr)")
+        let summary = try CLI.json(embed.stdout) as! [String: Any]
+        let stats = summary["stats"] as! [String: Any]
+        #expect(stats["commits"] as? Int == 6 && stats["dimension"] as? Int == 384 && stats["model"] as? String == "all-MiniLM-L6-v2")
+        #expect(embed.stderr.contains("6/6 commits") && embed.stderr.contains("commits/s"))
+
+        let search = try CLI.run(["search", "a leak of memory", "--store", dir.file("s.db"), "--top", "3", "--format", "json"], environment: env)
+        try #require(search.status == 0, "\(search.stderr)")
+        let hits = try CLI.json(search.stdout) as! [[String: Any]]
+        #expect(hits.count == 3)
+        #expect(hits.first?["hash"] as? String == Self.hash(0))
+        #expect(hits.first?["subject"] as? String == Self.subjects[0])
+        #expect(hits.first?["date"] as? String == "2024-03-01T09:00:00+01:00")
+        let table = try CLI.run(["search", "German translation", "--store", dir.file("s.db"), "--top", "1"], environment: env)
+        #expect(table.stdout.components(separatedBy: "\n")[2].contains(Self.subjects[4]))
+        let csv = try CLI.run(["search", "German translation", "--store", dir.file("s.db"), "--top", "1", "--format", "csv"], environment: env)
+        #expect(csv.stdout.hasPrefix("rank,hash,date,score,subject\r\n1,\(Self.hash(4)),"))
+
+        // Re-embedding into the same run replaces: still 6 rows, two embed phases.
+        let again = try CLI.run(["embed", "--input", commits, "--store", dir.file("s.db"), "--run", "latest"], environment: env)
+        try #require(again.status == 0, "\(again.stderr)")
+        let rows = try CLI.run(["sql", "SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM phases WHERE name = 'embed') AS phases FROM embeddings",
+                                "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(rows.stdout == "n,phases\r\n6,2\r\n")
+    }
+
+    @Test func badInputLeavesNoRun() throws {
+        let dir = TempDir()
+        let env = try modelEnvironment
+        let missing = try CLI.run(["embed", "--input", dir.file("nope.jsonl"), "--store", dir.file("s.db")], environment: env)
+        #expect(missing.status != 0 && missing.stderr.contains("nope.jsonl") && missing.stderr.contains("blocklab scrape"))
+        try "not json\n".write(toFile: dir.file("bad.jsonl"), atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["embed", "--input", dir.file("bad.jsonl"), "--store", dir.file("s.db")], environment: env)
+        #expect(bad.status != 0 && bad.stderr.contains("line 1"))
+        let noModel = try CLI.run(["embed", "--input", try Self.writeCommits(dir), "--store", dir.file("s.db"), "--model", dir.file("no-model")])
+        #expect(noModel.status != 0 && noModel.stderr.contains("no-model") && noModel.stderr.contains("does not exist"))
+        let runs = try CLI.run(["runs", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(runs.stdout == "id,name,experiment,status,started,duration,uuid\r\n")
+    }
+
+    /// embed → push → search on Qdrant, with an API key; a second push is a no-op.
+    @Test(.tags(.server)) func pushAndSearchQdrant() throws {
+        let dir = TempDir()
+        let env = try modelEnvironment
+        let server = try QdrantTestServer(apiKey: "cli-secret-key")
+        let embed = try CLI.run(["embed", "--input", try Self.writeCommits(dir), "--store", dir.file("s.db")], environment: env)
+        try #require(embed.status == 0, "\(embed.stderr)")
+        var pushEnv = env
+        pushEnv["MY_QDRANT_KEY"] = "cli-secret-key"
+        let noKey = try CLI.run(["push", "latest", "--qdrant-url", server.url, "--collection", "c", "--store", dir.file("s.db")], environment: env)
+        #expect(noKey.status != 0 && noKey.stderr.contains("401") && noKey.stderr.contains("--api-key-env"))
+        let unset = try CLI.run(["push", "latest", "--qdrant-url", server.url, "--collection", "c", "--api-key-env", "UNSET_VAR_X",
+                                 "--store", dir.file("s.db")], environment: env)
+        #expect(unset.status != 0 && unset.stderr.contains("UNSET_VAR_X"))
+        let push = try CLI.run(["push", "latest", "--qdrant-url", server.url, "--collection", "c", "--api-key-env", "MY_QDRANT_KEY",
+                                "--batch-size", "4", "--store", dir.file("s.db"), "--format", "json"], environment: pushEnv)
+        try #require(push.status == 0, "\(push.stderr)")
+        let stats = try CLI.json(push.stdout) as! [String: Any]
+        #expect(stats["sent"] as? Int == 6 && stats["batches"] as? Int == 2 && stats["created_collection"] as? Bool == true)
+        #expect(push.stderr.contains("6/6 points") && push.stderr.contains("points/s"))
+        try server.reset()
+        let again = try CLI.run(["push", "latest", "--qdrant-url", server.url, "--collection", "c", "--api-key-env", "MY_QDRANT_KEY",
+                                 "--store", dir.file("s.db"), "--format", "csv"], environment: pushEnv)
+        #expect(again.status == 0)
+        #expect(again.stdout.components(separatedBy: "\r\n")[1].hasPrefix("1,c,6,0,6,"))
+        #expect(try server.requests().allSatisfy { $0.points == nil }, "a second push uploads nothing")
+
+        let search = try CLI.run(["search", "memory leak", "--qdrant-url", server.url, "--collection", "c", "--api-key-env", "MY_QDRANT_KEY",
+                                  "--top", "2", "--format", "json"], environment: pushEnv)
+        try #require(search.status == 0, "\(search.stderr)")
+        let hits = try CLI.json(search.stdout) as! [[String: Any]]
+        #expect(hits.map { $0["hash"] as? String } == [Self.hash(0), hits[1]["hash"] as? String] && hits.count == 2)
+        // The key is nowhere in the store.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.file("s.db")))
+        #expect(bytes.range(of: Data("cli-secret-key".utf8)) == nil)
+    }
+
+    @Test func serverDownIsAClearError() throws {
+        let dir = TempDir()
+        let env = try modelEnvironment
+        let embed = try CLI.run(["embed", "--input", try Self.writeCommits(dir), "--store", dir.file("s.db")], environment: env)
+        try #require(embed.status == 0, "\(embed.stderr)")
+        let url = "http://127.0.0.1:\(try closedLocalPort())"
+        let push = try CLI.run(["push", "latest", "--qdrant-url", url, "--collection", "c", "--connect-timeout", "1", "--store", dir.file("s.db")])
+        #expect(push.status != 0)
+        #expect(push.stderr.contains("cannot reach Qdrant at \(url) after 5 attempts"))
+        #expect(push.stderr.contains("0 of 6 points"))
+    }
+}
