@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// One module per capability; dependencies point one way (see DESIGN.md, "Modules").
+// One module per capability; dependencies point one way (README.md, "Modules").
 // Each capability declares its targets in its own list below.
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -110,7 +110,7 @@ let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
         dependencies: [argumentParser, yams, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
-                       "Benchmarks"]
+                       "DurableFiles", "Benchmarks"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
             + dashboardCommandDependencies + embeddingCommandDependencies
     ),

@@ -11,7 +11,7 @@ public struct RepositoryAnalysis: Codable, Sendable {
         public var commits: Int
     }
 
-    /// The inputs of the estimate (DESIGN.md: epochs = clamp(floor(target_tokens /
+    /// The inputs of the estimate (TrainingPlan: epochs = clamp(floor(target_tokens /
     /// (sequences × sequence_length)), min_epochs, max_epochs)).
     public struct EstimateParameters: Codable, Sendable {
         public var targetTokens = 20_000_000

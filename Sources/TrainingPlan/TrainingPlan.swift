@@ -1,5 +1,5 @@
-/// The planning formulas every phase shares (DESIGN.md, "Formulas kept from the original
-/// (corrected)"). Pure functions, no dependencies: phase 0 estimates with them, phase 2
+/// The planning formulas every phase shares (the original system's formulas, corrected).
+/// Pure functions, no dependencies: phase 0 estimates with them, phase 2
 /// recomputes with the real counts, and the trainer uses the same numbers.
 public enum TrainingPlan {
     /// Tokens one commit renders to, on average, for phase 0's first estimate.

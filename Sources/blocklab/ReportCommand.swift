@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dashboard
+import DurableFiles
 import ExperimentStore
 import Foundation
 
@@ -30,8 +31,8 @@ struct ReportCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            // Written beside and renamed over: a reader never sees half a report.
-            try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            // Written beside, synced and renamed over: a reader never sees half a report.
+            try DurableFile.write(Data(html.utf8), to: URL(fileURLWithPath: path))
         } catch {
             throw CLIError("cannot write the report \(path): \(error.localizedDescription); choose another place with --out FILE")
         }
