@@ -58,7 +58,9 @@ let trainingTargets: [Target] = [
     // The C API over libtorch (ctorch.h). Swift links `CTorch`, whose functions forward to
     // libBlockLabTorch.so, opened on first use, so commands that never touch a model start
     // without loading libtorch (~1 s of static initialisers). `CTorchLibrary` is ctorch.cpp
-    // on Debian's libtorch-dev (CPU), built as that library (product `BlockLabTorch`).
+    // (the model) and ctorch_distributed.cpp (process groups on libtorch's c10d, which needs
+    // libgloo-dev's headers) on Debian's libtorch-dev (CPU), built as that library (product
+    // `BlockLabTorch`).
     .target(name: "CTorch", linkerSettings: [.linkedLibrary("dl")]),
     .target(
         name: "CTorchLibrary",

@@ -198,6 +198,23 @@ public enum ChildProcess {
     }
 }
 
+/// A TCP port on 127.0.0.1 that nothing listens on now (the system's pick), for a child that
+/// serves one: a process group's master, a test server.
+public func freeLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw BenchError("cannot open a TCP socket: \(String(cString: strerror(errno)))") }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    }
+    guard bound else { throw BenchError("no free TCP port on 127.0.0.1: \(String(cString: strerror(errno)))") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
 // MARK: - Python peers
 
 /// A Python with a benchmark's peers at pinned versions: a venv made on first use (and

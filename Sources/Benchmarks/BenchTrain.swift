@@ -9,7 +9,7 @@ import TrainingPlan
 /// `blocklab bench train`: BlockLab's trainer against a plain PyTorch script on the same
 /// libtorch build, BLAS and thread count, and BlockLab with and without store logging.
 /// Each side runs in its own process (BlockLab's as `bench train --worker`), so peak RSS is
-/// each one's own.
+/// each one's own. With `--nproc N`, data-parallel training instead (BenchTrain+Ranks.swift).
 public struct BenchTrain: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "train",
@@ -24,9 +24,12 @@ public struct BenchTrain: AsyncParsableCommand {
     @Option(help: "Untimed warm-up steps per side and round.") var warmup = 3
     @Option(help: "Rounds; each runs every side once, and medians pool the rounds' steps.") var rounds = 1
     @Option(help: "Python with torch (default: /usr/bin/python3 with Debian's python3-torch).") var python = "/usr/bin/python3"
+    @Option(help: ArgumentHelp("Benchmark data parallelism instead: BlockLab N ranks × 1 thread and 1 process × N threads beside PyTorch DDP (torchrun, Gloo), N ranks × 1 thread.", valueName: "n"))
+    var nproc: Int?
     @OptionGroup var output: BenchOutputOptions
     @Option(help: .hidden) var worker: String?
     @Option(help: .hidden) var work: String?
+    @Option(help: .hidden) var results: String?
 
     public init() {}
 
@@ -35,12 +38,20 @@ public struct BenchTrain: AsyncParsableCommand {
 
     public func validate() throws {
         guard steps >= 1, warmup >= 0, rounds >= 1 else { throw ValidationError("--steps and --rounds must be at least 1, --warmup at least 0.") }
-        if let worker, !["store", "nostore"].contains(worker) { throw ValidationError("--worker is store or nostore.") }
+        if let worker, !["store", "nostore", "rank", "single"].contains(worker) { throw ValidationError("--worker is store, nostore, rank or single.") }
+        if let nproc {
+            guard nproc >= 2, Self.batch % nproc == 0 else {
+                throw ValidationError("--nproc \(nproc) must be at least 2 and divide the benchmark's global batch of \(Self.batch): use 2, 4 or 8.")
+            }
+        }
     }
 
     public func run() async throws {
-        if let worker, let work { return try runWorker(mode: worker, work: URL(fileURLWithPath: work)) }
-        print(try await measure().render(output.chosen), terminator: "")
+        if let worker, let work {
+            return worker == "rank" ? try runRank(work: URL(fileURLWithPath: work)) : try runWorker(mode: worker, work: URL(fileURLWithPath: work))
+        }
+        let report = if let nproc { try await measureRanks(nproc) } else { try await measure() }
+        print(report.render(output.chosen), terminator: "")
     }
 
     /// Runs every side and returns the report (nothing printed on stdout).
@@ -132,17 +143,13 @@ public struct BenchTrain: AsyncParsableCommand {
     }
 
     /// One BlockLab side: the real trainer on the benchmark dataset; prints one JSON line.
+    /// `single` is `--nproc`'s one process: `nproc` threads, the store recording.
     func runWorker(mode: String, work: URL) throws {
         let store = try ExperimentStore.open(at: work.appendingPathComponent("bench-\(mode).db").path)
         var options = TrainOptions(dataDirectory: work.appendingPathComponent("data"), outputDirectory: work.appendingPathComponent("out-\(mode)"))
         options.configYAML = nil
-        options.overrides = ["model.preset=tiny", "model.n_layer=\(Self.nLayer)", "model.n_head=\(Self.nHead)", "model.n_embd=\(Self.nEmbd)",
-                             "model.n_positions=\(Self.time)", "model.dropout=\(Self.dropout)", "training.device=cpu",
-                             "training.batch_size=\(Self.batch)", "training.max_steps=\(warmup + steps)", "training.base_learning_rate=3e-4",
-                             "training.warmup_steps_min=1", "training.warmup_steps_max=1", "training.eval_every_steps=100000",
-                             "training.eval_max_batches=1", "training.checkpoint_every_steps=100000", "training.progress_every_steps=100000",
-                             "epoch_calculation.min_epochs=1", "epoch_calculation.max_epochs=1", "hardware_monitoring.interval_seconds=1"]
-        options.recordMetrics = mode == "store"
+        options.overrides = trainingOverrides(batch: Self.batch) + (mode == "single" ? ["training.threads=\(nproc ?? 1)"] : [])
+        options.recordMetrics = mode != "nostore"
         options.runName = "bench-train-\(mode)"
         options.progress = { _ in }
         let outcome = try Trainer.run(options, store: store)
@@ -155,6 +162,17 @@ public struct BenchTrain: AsyncParsableCommand {
             "logging_s_per_step": .double(outcome.loggingSeconds / Double(outcome.stepSeconds.count)),
         ])
         print(result.jsonString())
+    }
+
+    /// The benchmark's training config: its model, `batch` sequences per step (per rank),
+    /// warm-up + timed steps, no evaluation or checkpoint before the last step.
+    func trainingOverrides(batch: Int) -> [String] {
+        ["model.preset=tiny", "model.n_layer=\(Self.nLayer)", "model.n_head=\(Self.nHead)", "model.n_embd=\(Self.nEmbd)",
+         "model.n_positions=\(Self.time)", "model.dropout=\(Self.dropout)", "training.device=cpu",
+         "training.batch_size=\(batch)", "training.max_steps=\(warmup + steps)", "training.base_learning_rate=3e-4",
+         "training.warmup_steps_min=1", "training.warmup_steps_max=1", "training.eval_every_steps=100000",
+         "training.eval_max_batches=1", "training.checkpoint_every_steps=100000", "training.progress_every_steps=100000",
+         "epoch_calculation.min_epochs=1", "epoch_calculation.max_epochs=1", "hardware_monitoring.interval_seconds=1"]
     }
 
     /// Sequences of 257 tokens (256 inputs and their next tokens), random ids from a seeded generator.

@@ -8,8 +8,7 @@
 //
 // Shapes: B batch, T time, C n_embd, H n_head, D = C / H, V vocab_size.
 
-#include "ctorch.h"
-#include "ctorch_errors.hpp"
+#include "ctorch_internal.hpp"
 
 #include <torch/torch.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -28,8 +27,7 @@
 
 namespace {
 
-using ctorch::guarded;
-using ctorch::require;
+using namespace ctorch;
 
 // A caching CPU allocator: a training step frees and allocates the same sizes every step,
 // and glibc serves large ones with fresh mmap pages that the kernel faults in and zeroes
@@ -117,44 +115,7 @@ struct CachingCPUAllocator final : public c10::Allocator {
     c10::DeleterFnPtr raw_deleter() const override { return &release; }
 };
 
-struct Param {
-    std::string name;
-    torch::Tensor value; // leaf view into the flat buffer, requires grad
-    int64_t offset;      // into the flat buffer
-    bool decay;
-};
-
-struct Block {
-    torch::Tensor ln_1_w, ln_1_b;       // (C)
-    torch::Tensor c_attn_w, c_attn_b;   // (C, 3C), (3C)
-    torch::Tensor attn_proj_w, attn_proj_b; // (C, C), (C)
-    torch::Tensor ln_2_w, ln_2_b;       // (C)
-    torch::Tensor c_fc_w, c_fc_b;       // (C, 4C), (4C)
-    torch::Tensor mlp_proj_w, mlp_proj_b; // (4C, C), (C)
-};
-
 } // namespace
-
-struct ct_model {
-    ct_gpt_config config;
-    torch::Device device = torch::kCPU;
-    bool training = false;
-    torch::Tensor flat;      // (N) all parameters
-    torch::Tensor flat_grad; // (N) all gradients
-    int64_t decay_numel = 0; // flat[0, decay_numel) are matrices
-    std::vector<Param> params;
-    torch::Tensor wte, wpe;  // (V, C), (n_positions, C)
-    std::vector<Block> blocks;
-    torch::Tensor ln_f_w, ln_f_b; // (C)
-    torch::Tensor causal_mask;    // (n_positions, n_positions): 0 on and below the diagonal, -inf above
-};
-
-struct ct_optim {
-    ct_model *model;
-    double beta1, beta2, eps, weight_decay;
-    int64_t steps = 0;
-    torch::Tensor exp_avg, exp_avg_sq; // (N)
-};
 
 namespace {
 
@@ -253,14 +214,17 @@ torch::Tensor dropout(const torch::Tensor &x, double p) {
 
 // The output projection (tied to wte) and the mean cross-entropy over targets != -1, fused:
 // the logits buffer becomes the softmax in place and then the gradient of the logits, so
-// one (N, V) buffer serves forward and backward instead of four.
+// one (N, V) buffer serves forward and backward instead of four. The mean divides by
+// `denominator` when it is positive (a data-parallel rank's share of a global batch is
+// divided by the global batch's count), else by the count of targets != -1.
 struct LMHeadLoss : public torch::autograd::Function<LMHeadLoss> {
     // x: (N, C), wte: (V, C), targets: (N) int64 -> scalar loss
     static torch::Tensor forward(torch::autograd::AutogradContext *ctx, torch::Tensor x, torch::Tensor wte,
-                                 torch::Tensor targets) {
+                                 torch::Tensor targets, double denominator) {
         auto valid = targets.ne(-1);                                          // (N)
         auto safe = targets.clamp_min(0);                                     // (N)
-        auto count = valid.sum().clamp_min(1).to(x.scalar_type());            // ()
+        auto count = denominator > 0 ? torch::full({}, denominator, x.options())
+                                     : valid.sum().clamp_min(1).to(x.scalar_type()); // ()
         auto logits = torch::mm(x, wte.t());                                  // (N, V)
         auto lse = torch::logsumexp(logits, 1, true);                         // (N, 1)
         auto picked = logits.gather(1, safe.unsqueeze(1));                    // (N, 1)
@@ -279,7 +243,7 @@ struct LMHeadLoss : public torch::autograd::Function<LMHeadLoss> {
         probs.mul_((valid.to(probs.scalar_type()) * (grads[0] / count)).unsqueeze(1));
         auto dx = torch::mm(probs, wte);                                      // (N, C)
         auto dw = torch::mm(probs.t(), x);                                    // (V, C)
-        return {dx, dw, torch::Tensor()};
+        return {dx, dw, torch::Tensor(), torch::Tensor()};
     }
 };
 
@@ -343,6 +307,56 @@ void check_shape(const ct_model &m, int64_t batch, int64_t time) {
 }
 
 torch::Tensor flat_cpu_view(float *data, int64_t numel) { return torch::from_blob(data, {numel}, torch::kFloat32); }
+
+// Zeroes the gradients, then for each of `micro_batches` micro-batches of batch × time
+// tokens: forward, cross-entropy over targets != -1 (divided by denominators[i], or by
+// their count when null), backward of loss / micro_batches. Returns the mean of the
+// micro-batch losses.
+double backward(ct_model &model, const int64_t *tokens, const int64_t *targets, int64_t micro_batches, int64_t batch,
+                int64_t time, const double *denominators) {
+    require(micro_batches > 0, "micro_batches must be positive, got " + std::to_string(micro_batches));
+    check_shape(model, batch, time);
+    const int64_t per = batch * time;
+    check_tokens(model, tokens, micro_batches * per, false);
+    check_tokens(model, targets, micro_batches * per, true);
+    model.flat_grad.zero_();
+    double loss_total = 0;
+    for (int64_t i = 0; i < micro_batches; i++) {
+        bool any_target = false;
+        for (int64_t j = 0; j < per && !any_target; j++) any_target = targets[i * per + j] != -1;
+        if (!any_target) continue; // all padding: nothing to learn from this micro-batch
+        auto idx = tokens_tensor(model, tokens + i * per, {batch, time});
+        auto tgt = tokens_tensor(model, targets + i * per, {per});
+        auto loss = LMHeadLoss::apply(hidden_states(model, idx), model.wte, tgt, denominators ? denominators[i] : 0.0);
+        (loss / (double)micro_batches).backward();
+        loss_total += loss.item<double>();
+    }
+    return loss_total / (double)micro_batches;
+}
+
+// The gradient norm, clipping at max_grad_norm (<= 0: none) and AdamW at `lr`, on the whole
+// flat buffers at once. A non-finite `loss` or norm leaves everything unchanged. Returns
+// the norm before clipping.
+double adamw_update(ct_optim &optim, double loss, double lr, double max_grad_norm) {
+    ct_model &model = *optim.model;
+    torch::NoGradGuard no_grad;
+    double norm = model.flat_grad.norm().item<double>();
+    if (!std::isfinite(loss) || !std::isfinite(norm)) return norm; // the caller stops the run
+    if (max_grad_norm > 0 && norm > max_grad_norm) model.flat_grad.mul_(max_grad_norm / (norm + 1e-6));
+    // AdamW (decoupled weight decay).
+    optim.steps += 1;
+    const double b1 = optim.beta1, b2 = optim.beta2;
+    const double bc1 = 1.0 - std::pow(b1, (double)optim.steps);
+    const double bc2 = 1.0 - std::pow(b2, (double)optim.steps);
+    auto &g = model.flat_grad;
+    if (optim.weight_decay > 0 && model.decay_numel > 0)
+        model.flat.narrow(0, 0, model.decay_numel).mul_(1.0 - lr * optim.weight_decay);
+    optim.exp_avg.mul_(b1).add_(g, 1.0 - b1);
+    optim.exp_avg_sq.mul_(b2).addcmul_(g, g, 1.0 - b2);
+    auto denom = (optim.exp_avg_sq.sqrt() / std::sqrt(bc2)).add_(optim.eps);
+    model.flat.addcdiv_(optim.exp_avg, denom, -lr / bc1);
+    return norm;
+}
 
 } // namespace
 
@@ -522,43 +536,23 @@ ct_status ct_train_step(ct_model *model, ct_optim *optim, const int64_t *tokens,
                         double *out_loss, double *out_grad_norm) {
     return guarded("ct_train_step", [&] {
         require(optim->model == model, "the optimizer belongs to another model");
-        require(micro_batches > 0, "micro_batches must be positive, got " + std::to_string(micro_batches));
-        check_shape(*model, batch, time);
-        const int64_t per = batch * time;
-        check_tokens(*model, tokens, micro_batches * per, false);
-        check_tokens(*model, targets, micro_batches * per, true);
-        model->flat_grad.zero_();
-        double loss_total = 0;
-        for (int64_t i = 0; i < micro_batches; i++) {
-            bool any_target = false;
-            for (int64_t j = 0; j < per && !any_target; j++) any_target = targets[i * per + j] != -1;
-            if (!any_target) continue; // all padding: nothing to learn from this micro-batch
-            auto idx = tokens_tensor(*model, tokens + i * per, {batch, time});
-            auto tgt = tokens_tensor(*model, targets + i * per, {per});
-            auto loss = LMHeadLoss::apply(hidden_states(*model, idx), model->wte, tgt); // mean over targets != -1
-            (loss / (double)micro_batches).backward();
-            loss_total += loss.item<double>();
-        }
-        double loss_mean = loss_total / (double)micro_batches;
-        torch::NoGradGuard no_grad;
-        double norm = model->flat_grad.norm().item<double>();
-        *out_loss = loss_mean;
-        *out_grad_norm = norm;
-        if (!std::isfinite(loss_mean) || !std::isfinite(norm)) return; // caller stops the run
-        if (max_grad_norm > 0 && norm > max_grad_norm) model->flat_grad.mul_(max_grad_norm / (norm + 1e-6));
-        // AdamW (decoupled weight decay), on the whole flat buffer at once.
-        optim->steps += 1;
-        const double b1 = optim->beta1, b2 = optim->beta2;
-        const double bc1 = 1.0 - std::pow(b1, (double)optim->steps);
-        const double bc2 = 1.0 - std::pow(b2, (double)optim->steps);
-        auto &g = model->flat_grad;
-        if (optim->weight_decay > 0 && model->decay_numel > 0)
-            model->flat.narrow(0, 0, model->decay_numel).mul_(1.0 - lr * optim->weight_decay);
-        optim->exp_avg.mul_(b1).add_(g, 1.0 - b1);
-        optim->exp_avg_sq.mul_(b2).addcmul_(g, g, 1.0 - b2);
-        auto denom = (optim->exp_avg_sq.sqrt() / std::sqrt(bc2)).add_(optim->eps);
-        model->flat.addcdiv_(optim->exp_avg, denom, -lr / bc1);
+        *out_loss = backward(*model, tokens, targets, micro_batches, batch, time, nullptr);
+        *out_grad_norm = adamw_update(*optim, *out_loss, lr, max_grad_norm);
     });
+}
+
+ct_status ct_train_backward(ct_model *model, const int64_t *tokens, const int64_t *targets, int64_t micro_batches,
+                            int64_t batch, int64_t time, const double *denominators, double *out_loss) {
+    return guarded("ct_train_backward", [&] {
+        require(denominators != nullptr, "denominators must not be null");
+        for (int64_t i = 0; i < micro_batches; i++)
+            require(denominators[i] > 0, "denominator " + std::to_string(i) + " must be positive");
+        *out_loss = backward(*model, tokens, targets, micro_batches, batch, time, denominators);
+    });
+}
+
+ct_status ct_optim_apply(ct_optim *optim, double loss, double lr, double max_grad_norm, double *out_grad_norm) {
+    return guarded("ct_optim_apply", [&] { *out_grad_norm = adamw_update(*optim, loss, lr, max_grad_norm); });
 }
 
 } // extern "C"

@@ -30,12 +30,21 @@ inline bool looks_like_oom(const std::string &what) {
            what.find("out of memory") != std::string::npos;
 }
 
+// An error that already carries the status it should become (the distributed calls use it
+// to tell a lost peer from an address in use).
+struct status_error : std::runtime_error {
+    ct_status status;
+    status_error(ct_status status, const std::string &message) : std::runtime_error(message), status(status) {}
+};
+
 template <typename F>
 ct_status guarded(const char *call, F &&body) {
     try {
         body();
         last_error.clear();
         return CT_OK;
+    } catch (const status_error &e) {
+        return fail(e.status, std::string(call) + ": " + e.what());
     } catch (const c10::OutOfMemoryError &e) {
         return fail(CT_OUT_OF_MEMORY, std::string(call) + ": out of memory: " + e.what_without_backtrace());
     } catch (const std::bad_alloc &) {

@@ -25,6 +25,7 @@ public struct RunComparison: Codable, Sendable {
         public var name: String
         public var status: RunStatus
         public var durationSeconds: Double
+        public var worldSize: Int
     }
     public struct ParamDifference: Codable, Sendable {
         public var key: String
@@ -50,7 +51,9 @@ public struct RunComparison: Codable, Sendable {
     public var runs: [RunBrief]
     public var differingParams: [ParamDifference]
     public var metrics: [MetricRow]
+    /// One per run, over all its samples; and per run, one per process (host and rank).
     public var hardwarePeaks: [HardwarePeaks]
+    public var hardwarePeaksByRank: [[RankPeaks]]
 }
 
 extension ExperimentStore {
@@ -103,8 +106,10 @@ extension ExperimentStore {
                          runs: perRun, best: best, bestRun: bestRun)
         }
         return RunComparison(
-            runs: runs.map { .init(id: $0.id, uuid: $0.uuid, name: $0.name, status: $0.status, durationSeconds: $0.durationSeconds) },
+            runs: runs.map { .init(id: $0.id, uuid: $0.uuid, name: $0.name, status: $0.status, durationSeconds: $0.durationSeconds,
+                                   worldSize: $0.worldSize) },
             differingParams: differing, metrics: rows,
-            hardwarePeaks: try runs.map { try hardwarePeaks(runID: $0.id) })
+            hardwarePeaks: try runs.map { try hardwarePeaks(runID: $0.id) },
+            hardwarePeaksByRank: try runs.map { try hardwarePeaksByRank(runID: $0.id) })
     }
 }

@@ -75,9 +75,9 @@ extension ExperimentStore {
                         - (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM temp.merge_runs")!)
                     try db.execute(sql: """
                         INSERT INTO main.runs (uuid, name, experiment, status, started_at, ended_at, heartbeat_at, pid, hostname,
-                                               command_line, blocklab_version, source_repo, source_commit, error, note)
+                                               command_line, blocklab_version, source_repo, source_commit, error, note, world_size)
                         SELECT o.uuid, o.name, o.experiment, o.status, o.started_at, o.ended_at, o.heartbeat_at, o.pid, o.hostname,
-                               o.command_line, o.blocklab_version, o.source_repo, o.source_commit, o.error, o.note
+                               o.command_line, o.blocklab_version, o.source_repo, o.source_commit, o.error, o.note, o.world_size
                         FROM other.runs o JOIN temp.merge_runs n ON n.old_id = o.id ORDER BY o.id
                         """)
                     try db.execute(sql: """
@@ -118,13 +118,15 @@ extension ExperimentStore {
                         FROM other.metric_blocks b JOIN \(newRuns) r ON r.old_id = b.run_id JOIN temp.key_map k ON k.old_id = b.key_id
                         """)
                     for row in try Row.fetchAll(db, sql: """
-                        SELECT h.id, r.new_id, h.time, h.step, h.cpu_percent, h.ram_used_bytes, h.ram_percent, h.process_rss_bytes, h.cpu_temp_c
+                        SELECT h.id, r.new_id, h.time, h.step, h.cpu_percent, h.ram_used_bytes, h.ram_percent, h.process_rss_bytes, h.cpu_temp_c,
+                               h.host, h.rank
                         FROM other.hardware_samples h JOIN \(newRuns) r ON r.old_id = h.run_id ORDER BY h.id
                         """) {
                         try db.execute(sql: """
-                            INSERT INTO main.hardware_samples (run_id, time, step, cpu_percent, ram_used_bytes, ram_percent, process_rss_bytes, cpu_temp_c)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: [row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8]])
+                            INSERT INTO main.hardware_samples (run_id, time, step, cpu_percent, ram_used_bytes, ram_percent, process_rss_bytes, cpu_temp_c,
+                                                               host, rank)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: [row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10]])
                         try db.execute(sql: """
                             INSERT INTO main.gpu_samples SELECT ?, gpu_index, name, utilization_pct, memory_used_bytes, memory_total_bytes, temperature_c, power_w
                             FROM other.gpu_samples WHERE sample_id = ?

@@ -19,7 +19,7 @@ extension ExperimentStore {
 
     private static let runColumns = """
         id, uuid, name, experiment, status, started_at, ended_at, heartbeat_at, pid, hostname,
-        command_line, blocklab_version, source_repo, source_commit, parent_run_id, error, note
+        command_line, blocklab_version, source_repo, source_commit, parent_run_id, error, note, world_size
         """
 
     private func runInfos(_ db: Database, where clause: String = "", arguments: StatementArguments = []) throws -> [RunInfo] {
@@ -42,7 +42,7 @@ extension ExperimentStore {
                 heartbeatAt: heartbeat, pid: pid, hostname: host, commandLine: row["command_line"],
                 blocklabVersion: row["blocklab_version"], sourceRepo: row["source_repo"],
                 sourceCommit: row["source_commit"], parentRunID: row["parent_run_id"], error: row["error"],
-                note: row["note"], tags: tagsByRun[id] ?? [:])
+                note: row["note"], tags: tagsByRun[id] ?? [:], worldSize: row["world_size"])
         }
     }
 
@@ -137,20 +137,40 @@ extension ExperimentStore {
         }
     }
 
+    /// The peaks of a run over all its samples (every rank's, for a data-parallel run).
     public func hardwarePeaks(runID: Int64) throws -> HardwarePeaks {
+        try read { db in try Self.peaks(db, runID: runID, rank: nil) }
+    }
+
+    /// The peaks of each process of a run, by (host, rank), in rank order: one entry for a
+    /// run of one process; none for a run without samples.
+    public func hardwarePeaksByRank(runID: Int64) throws -> [RankPeaks] {
         try read { db in
-            let cpu = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*), MAX(cpu_percent), MAX(ram_used_bytes), MAX(ram_percent), MAX(process_rss_bytes), MAX(cpu_temp_c)
-                FROM hardware_samples WHERE run_id = ?
-                """, arguments: [runID])!
-            let gpu = try Row.fetchOne(db, sql: """
-                SELECT MAX(g.utilization_pct), MAX(g.memory_used_bytes), MAX(g.temperature_c), MAX(g.power_w)
-                FROM gpu_samples g JOIN hardware_samples h ON h.id = g.sample_id WHERE h.run_id = ?
-                """, arguments: [runID])!
-            return HardwarePeaks(samples: cpu[0], cpuPercent: cpu[1], ramUsedBytes: cpu[2], ramPercent: cpu[3],
-                                 processRSSBytes: cpu[4], cpuTemperatureC: cpu[5], gpuUtilizationPercent: gpu[0],
-                                 gpuMemoryUsedBytes: gpu[1], gpuTemperatureC: gpu[2], gpuPowerWatts: gpu[3])
+            try Row.fetchAll(db, sql: """
+                SELECT DISTINCT host, rank FROM hardware_samples WHERE run_id = ? ORDER BY rank, host
+                """, arguments: [runID]).map { row in
+                let host: String? = row[0], rank: Int? = row[1]
+                return RankPeaks(host: host, rank: rank, peaks: try Self.peaks(db, runID: runID, rank: (host, rank)))
+            }
         }
+    }
+
+    /// Peaks of the samples of `runID`, or of one (host, rank) of it (NULLs match NULLs).
+    private static func peaks(_ db: Database, runID: Int64, rank: (host: String?, rank: Int?)?) throws -> HardwarePeaks {
+        let only = rank == nil ? "" : " AND h.host IS ? AND h.rank IS ?"
+        var arguments: StatementArguments = [runID]
+        if let rank { arguments += [rank.host, rank.rank] }
+        let cpu = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*), MAX(cpu_percent), MAX(ram_used_bytes), MAX(ram_percent), MAX(process_rss_bytes), MAX(cpu_temp_c)
+            FROM hardware_samples h WHERE h.run_id = ?\(only)
+            """, arguments: arguments)!
+        let gpu = try Row.fetchOne(db, sql: """
+            SELECT MAX(g.utilization_pct), MAX(g.memory_used_bytes), MAX(g.temperature_c), MAX(g.power_w)
+            FROM gpu_samples g JOIN hardware_samples h ON h.id = g.sample_id WHERE h.run_id = ?\(only)
+            """, arguments: arguments)!
+        return HardwarePeaks(samples: cpu[0], cpuPercent: cpu[1], ramUsedBytes: cpu[2], ramPercent: cpu[3],
+                             processRSSBytes: cpu[4], cpuTemperatureC: cpu[5], gpuUtilizationPercent: gpu[0],
+                             gpuMemoryUsedBytes: gpu[1], gpuTemperatureC: gpu[2], gpuPowerWatts: gpu[3])
     }
 
     public func hardwareSamples(runID: Int64) throws -> [HardwareSample] {
@@ -166,11 +186,12 @@ extension ExperimentStore {
                     memoryTotalBytes: row[5], temperatureC: row[6], powerWatts: row[7]))
             }
             return try Row.fetchAll(db, sql: """
-                SELECT id, time, step, cpu_percent, ram_used_bytes, ram_percent, process_rss_bytes, cpu_temp_c
+                SELECT id, time, step, cpu_percent, ram_used_bytes, ram_percent, process_rss_bytes, cpu_temp_c, host, rank
                 FROM hardware_samples WHERE run_id = ? ORDER BY time, id
                 """, arguments: [runID]).map { row in
                 HardwareSample(time: row[1], step: row[2], cpuPercent: row[3], ramUsedBytes: row[4], ramPercent: row[5],
-                               processRSSBytes: row[6], cpuTemperatureC: row[7], gpus: gpusBySample[row[0]] ?? [])
+                               processRSSBytes: row[6], cpuTemperatureC: row[7], gpus: gpusBySample[row[0]] ?? [],
+                               host: row[8], rank: row[9])
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HardwareMonitor
 
 extension ExperimentStore {
     /// Starts a run: writes its row, tags and config snapshot (secrets redacted, every key
@@ -8,6 +9,7 @@ extension ExperimentStore {
         guard mode == .readWrite else { throw StoreError.invalid("the store \(path) was opened read-only") }
         let trimmedName = spec.name.trimmingCharacters(in: .whitespaces)
         guard !trimmedName.isEmpty else { throw StoreError.invalid("a run needs a non-empty name") }
+        guard spec.worldSize >= 1 else { throw StoreError.invalid("a run's world size must be at least 1, got \(spec.worldSize)") }
         let uuid = spec.uuid ?? UUID().uuidString.lowercased()
         let now = Date().timeIntervalSince1970
         let snapshot = try spec.config.map { config -> (yaml: String?, json: String, sha: String, params: [(key: String, value: String?, type: String)]) in
@@ -19,11 +21,11 @@ extension ExperimentStore {
         let id: Int64 = try write { db in
             try db.execute(sql: """
                 INSERT INTO runs (uuid, name, experiment, status, started_at, heartbeat_at, pid, hostname,
-                                  command_line, blocklab_version, source_repo, source_commit, parent_run_id)
-                VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  command_line, blocklab_version, source_repo, source_commit, parent_run_id, world_size)
+                VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [uuid, trimmedName, spec.experiment, now, now, Int64(getpid()), Host.name,
                                  Self.shellQuoted(spec.commandLine), BlockLabVersion.string,
-                                 spec.sourceRepository, spec.sourceCommit, spec.parentRunID])
+                                 spec.sourceRepository, spec.sourceCommit, spec.parentRunID, spec.worldSize])
             let id = db.lastInsertedRowID
             for (key, value) in spec.tags {
                 try db.execute(sql: "INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", arguments: [id, key, value])
@@ -52,9 +54,5 @@ extension ExperimentStore {
 
 /// This machine's host name, read once.
 enum Host {
-    static let name: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
-        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }()
+    static var name: String { HardwareMonitor.hostName }
 }

@@ -226,10 +226,10 @@ struct MetricWriter {
     private static func insert(_ sample: HardwareSample, runID: Int64, db: Database) throws {
         try db.execute(sql: """
             INSERT INTO hardware_samples (run_id, time, step, cpu_percent, ram_used_bytes, ram_percent,
-                                          process_rss_bytes, cpu_temp_c)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                          process_rss_bytes, cpu_temp_c, host, rank)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [runID, sample.time, sample.step, sample.cpuPercent, sample.ramUsedBytes,
-                             sample.ramPercent, sample.processRSSBytes, sample.cpuTemperatureC])
+                             sample.ramPercent, sample.processRSSBytes, sample.cpuTemperatureC, sample.host, sample.rank])
         let sampleID = db.lastInsertedRowID
         for gpu in sample.gpus {
             try db.execute(sql: """

@@ -16,6 +16,8 @@ public struct RunSpec: Sendable {
     /// updates the heartbeat). Longer means fewer transactions; what is buffered is still
     /// written by `finish`, including after SIGINT or SIGTERM.
     public var flushInterval: TimeInterval = RunHandle.defaultFlushInterval
+    /// Processes that train the run together (data-parallel ranks); 1 for everything else.
+    public var worldSize = 1
 
     public init(name: String, experiment: String = "default", tags: [String: String] = [:],
                 config: ConfigSnapshot? = nil, sourceRepository: String? = nil,

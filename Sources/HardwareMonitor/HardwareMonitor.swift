@@ -35,6 +35,13 @@ public final class HardwareMonitor: @unchecked Sendable {
                               processRSSBytes: Self.processRSS(), cpuTemperatureC: cpuTemperature(), gpus: gpus())
     }
 
+    /// This machine's host name (gethostname), read once.
+    public static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+
     /// Total and available RAM in bytes, from /proc/meminfo.
     public static func memory() -> (total: Int64, available: Int64)? {
         guard let text = ProcFile.read("/proc/meminfo") else { return nil }

@@ -10,10 +10,14 @@ public struct HardwareSample: Sendable, Codable, Equatable {
     public var processRSSBytes: Int64?
     public var cpuTemperatureC: Double?
     public var gpus: [GPUSample]
+    /// Where it was taken: the machine, and the process's rank among data-parallel training
+    /// processes (0 for a training run of one process; nil where nobody said).
+    public var host: String?
+    public var rank: Int?
 
     public init(time: Double = Date().timeIntervalSince1970, step: Int? = nil, cpuPercent: Double? = nil,
                 ramUsedBytes: Int64? = nil, ramPercent: Double? = nil, processRSSBytes: Int64? = nil,
-                cpuTemperatureC: Double? = nil, gpus: [GPUSample] = []) {
+                cpuTemperatureC: Double? = nil, gpus: [GPUSample] = [], host: String? = nil, rank: Int? = nil) {
         self.time = time
         self.step = step
         self.cpuPercent = cpuPercent
@@ -22,5 +26,7 @@ public struct HardwareSample: Sendable, Codable, Equatable {
         self.processRSSBytes = processRSSBytes
         self.cpuTemperatureC = cpuTemperatureC
         self.gpus = gpus
+        self.host = host
+        self.rank = rank
     }
 }

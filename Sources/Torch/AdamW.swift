@@ -6,6 +6,11 @@ public struct StepResult: Sendable, Equatable {
     public let loss: Double
     /// Global gradient norm before clipping.
     public let gradNorm: Double
+
+    public init(loss: Double, gradNorm: Double) {
+        self.loss = loss
+        self.gradNorm = gradNorm
+    }
 }
 
 /// AdamW over a `GPTModel` (owns a `ct_optim`); weight decay on matrices only.
@@ -37,6 +42,15 @@ public final class AdamW {
         try check(ct_train_step(model.handle, handle, tokens, targets, Int64(microBatches), Int64(batch),
                                 Int64(time), learningRate, maxGradNorm, &loss, &norm))
         return StepResult(loss: loss, gradNorm: norm)
+    }
+
+    /// The update half of `step`, for data-parallel ranks: the gradient norm, clipping and AdamW
+    /// on the gradients as they stand (summed over ranks). A non-finite `loss` (the global
+    /// one) or norm leaves the parameters unchanged. Returns the norm before clipping.
+    public func apply(loss: Double, learningRate: Double, maxGradNorm: Double) throws(TorchError) -> Double {
+        var norm = 0.0
+        try check(ct_optim_apply(handle, loss, learningRate, maxGradNorm, &norm))
+        return norm
     }
 
     /// The first (`which` 0) or second (1) moments, flat in parameter order.

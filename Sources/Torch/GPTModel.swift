@@ -80,4 +80,19 @@ public final class GPTModel {
         try check(ct_model_loss(handle, tokens, targets, Int64(batch), Int64(time), &sum, &count))
         return (sum, Int(count))
     }
+
+    /// The backward half of `AdamW.step`, for data-parallel ranks: zeroes the gradients, then
+    /// for each of `microBatches` micro-batches of batch × time tokens, forward, cross-entropy
+    /// over targets != -1 divided by `denominators[i]`, and backward of that / microBatches.
+    /// A rank passes the real-target count of the whole micro-batch over all ranks, so the
+    /// ranks' gradients sum to the gradient of the global batch. Returns this rank's part of
+    /// the loss (summed over ranks: the global batch's loss).
+    public func backward(tokens: [Int64], targets: [Int64], microBatches: Int, batch: Int, time: Int,
+                         denominators: [Double]) throws(TorchError) -> Double {
+        precondition(tokens.count == microBatches * batch * time && targets.count == tokens.count && denominators.count == microBatches,
+                     "tokens and targets must hold microBatches × batch × time ids, and one denominator per micro-batch")
+        var loss = 0.0
+        try check(ct_train_backward(handle, tokens, targets, Int64(microBatches), Int64(batch), Int64(time), denominators, &loss))
+        return loss
+    }
 }

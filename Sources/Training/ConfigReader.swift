@@ -69,6 +69,21 @@ struct ConfigReader {
         return try int(key, 0)
     }
 
+    /// A list of integers (`[1, 2]` in YAML or in `--set`), or nil for null, absent or `auto`.
+    mutating func optionalIntList(_ key: String) throws -> [Int]? {
+        guard var v = raw(key) else { return nil }
+        if let s = v as? String {
+            if ["auto", "null", "none", "~", ""].contains(s.lowercased().trimmingCharacters(in: .whitespaces)) { return nil }
+            if let parsed = (try? Yams.load(yaml: s)).flatMap({ $0 }) { v = parsed }
+        }
+        guard let list = v as? [Any] else { throw TrainingError.badConfig("\(key): expected a list of integers such as [1, 1], or auto; got \(describe(v))") }
+        return try list.map { item in
+            if let i = item as? Int { return i }
+            if let d = item as? Double, d == d.rounded(), abs(d) < 1e18 { return Int(d) }
+            throw TrainingError.badConfig("\(key): expected a list of integers such as [1, 1], or auto; got \(describe(v))")
+        }
+    }
+
     mutating func string(_ key: String, _ fallback: String, allowed: [String]? = nil) throws -> String {
         guard let v = raw(key) else { return fallback }
         let s: String

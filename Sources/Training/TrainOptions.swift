@@ -13,6 +13,9 @@ public struct TrainOptions {
     public var device: Device?
     /// `--resume RUN|latest`: continue that run from its last checkpoint, as a new run.
     public var resume: String?
+    /// This process's place among data-parallel ranks (`World.fromEnvironment()` reads
+    /// torchrun's variables); one process alone by default.
+    public var world = World.single
     public var runName = "train"
     /// Written into config.json (`bos_token_id`, `eos_token_id`): the tokenizer's end of text.
     public var bosTokenID: Int?

@@ -3,6 +3,7 @@ import Foundation
 
 /// How a run ended.
 public struct TrainOutcome: Sendable {
+    /// The run's id in the store (0 on ranks other than 0, which record no run).
     public var runID: Int64
     public var status: RunStatus
     public var error: String?

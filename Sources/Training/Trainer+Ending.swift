@@ -19,9 +19,10 @@ extension Trainer {
         return "\(error)"
     }
 
-    /// A run that failed before its first step: the report says why; no checkpoint.
+    /// A run that failed before its first step: the report says why (rank 0, which has the
+    /// run); no checkpoint.
     static func failedBeforeTheLoop(_ error: Error, options: TrainOptions, config: TrainingConfig, device: Device? = nil,
-                                    run: RunHandle) -> TrainOutcome {
+                                    run: RunHandle?) -> TrainOutcome {
         let message = message(for: error)
         options.progress("error: \(message)")
         let device = device ?? (options.device ?? Device(rawValue: config.training.device) ?? .auto).resolved
@@ -29,8 +30,8 @@ extension Trainer {
         report.status = RunStatus.failed.rawValue
         report.error = message
         report.timing.finishedAt = Date().timeIntervalSince1970
-        report.record(in: options.outputDirectory, run: run)
-        return TrainOutcome(runID: run.id, status: .failed, error: message, losses: [:], stepSeconds: [:], stepCPUSeconds: [:],
+        if let run { report.record(in: options.outputDirectory, run: run) }
+        return TrainOutcome(runID: run?.id ?? 0, status: .failed, error: message, losses: [:], stepSeconds: [:], stepCPUSeconds: [:],
                             loggingSeconds: 0, stepsCompleted: 0, epochsCompleted: 0, bestValLoss: nil, finalTrainLoss: nil,
                             device: device.rawValue, outputDirectory: options.outputDirectory, report: report)
     }

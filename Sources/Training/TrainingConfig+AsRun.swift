@@ -4,9 +4,10 @@ import Torch
 extension TrainingConfig {
     /// This config with every choice made, as a run used it: the model's sizes (the
     /// preset's, or a resumed checkpoint's), the batch `auto` picked (or the checkpoint's),
-    /// the device and threads used, the step the run stops at, the batches of one
-    /// evaluation. No key is null or `auto`; loaded back, it plans the same run.
-    public func asRun(model g: GPTConfig, plan: TrainingRunPlan, device: Device, threads: Int) -> TrainingConfig {
+    /// the device and threads used (rank 0's as `training.threads`, every rank's as
+    /// `training.distributed.rank_threads`), the world size, the step the run stops at, the
+    /// batches of one evaluation. No key is null or `auto`; loaded back, it plans the same run.
+    public func asRun(model g: GPTConfig, plan: TrainingRunPlan, device: Device, threads: Int, rankThreads: [Int]? = nil) -> TrainingConfig {
         var c = self
         c.model.nLayer = g.nLayer
         c.model.nHead = g.nHead
@@ -21,6 +22,8 @@ extension TrainingConfig {
         c.training.gradientAccumulationSteps = plan.gradientAccumulationSteps
         c.training.maxSteps = plan.totalSteps
         c.training.evalMaxBatches = plan.evaluationBatches
+        c.training.distributed.worldSize = plan.worldSize
+        c.training.distributed.rankThreads = rankThreads ?? [threads]
         return c
     }
 }

@@ -18,8 +18,22 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     }
 
     public struct Training: Codable, Sendable, Equatable {
+        /// Data-parallel training (several processes, one or many machines; see World).
+        public struct Distributed: Codable, Sendable, Equatable {
+            /// gloo (CPU); nccl is named so it can be refused clearly: this libtorch has no CUDA.
+            public var backend = "gloo"
+            /// Seconds to wait for every rank to join, and for any collective to complete.
+            public var timeoutSeconds = 60.0
+            /// Gradients are summed over ranks in flat buckets of this many MiB.
+            public var bucketSizeMb = 25.0
+            /// nil (`auto`) = the launch's (WORLD_SIZE, else 1); a number must equal it.
+            public var worldSize: Int?
+            /// libtorch threads of each rank, by rank; nil (`auto`) = each rank's training.threads.
+            public var rankThreads: [Int]?
+        }
+
         public var device = "auto"
-        /// libtorch's threads; nil (`auto`) = every core.
+        /// libtorch's threads; nil (`auto`) = the cores divided among this machine's ranks.
         public var threads: Int?
         public var baseLearningRate = 5e-5
         public var referenceBatchSize = 8
@@ -48,6 +62,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         public var maxSteps: Int?
         public var seed = 42
         public var progressEverySteps = 10
+        public var distributed = Distributed()
     }
 
     public struct EpochCalculation: Codable, Sendable, Equatable {
@@ -114,6 +129,13 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         c.training.maxSteps = try r.optionalInt("training.max_steps")
         c.training.seed = try r.int("training.seed", t.seed)
         c.training.progressEverySteps = try r.int("training.progress_every_steps", t.progressEverySteps)
+        let dd = t.distributed
+        c.training.distributed.backend = try r.string("training.distributed.backend", dd.backend, allowed: ["gloo", "nccl"])
+        c.training.distributed.timeoutSeconds = try r.double("training.distributed.timeout_seconds", dd.timeoutSeconds)
+        c.training.distributed.bucketSizeMb = try r.double("training.distributed.bucket_size_mb", dd.bucketSizeMb)
+        if let s = try? r.string("training.distributed.world_size", "auto"), s == "auto" { c.training.distributed.worldSize = nil }
+        else { c.training.distributed.worldSize = try r.optionalInt("training.distributed.world_size") }
+        c.training.distributed.rankThreads = try r.optionalIntList("training.distributed.rank_threads")
 
         let e = d.epochCalculation
         c.epochCalculation.targetTokens = try r.int("epoch_calculation.target_tokens", e.targetTokens)
@@ -154,6 +176,13 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         try need(training.maxSteps.map { $0 > 0 } ?? true, "training.max_steps must be positive")
         try need(training.progressEverySteps > 0, "training.progress_every_steps must be positive")
         try need(training.seed >= 0, "training.seed must not be negative")
+        let d = training.distributed
+        try need(d.backend != "nccl", "training.distributed.backend nccl needs CUDA GPUs and a libtorch built with NCCL; this libtorch (Debian's, CPU-only) has neither: use gloo")
+        try need(d.timeoutSeconds > 0, "training.distributed.timeout_seconds must be positive")
+        try need(d.bucketSizeMb > 0, "training.distributed.bucket_size_mb must be positive")
+        try need(d.worldSize.map { $0 > 0 } ?? true, "training.distributed.world_size must be positive (or auto)")
+        try need(d.rankThreads.map { !$0.isEmpty && $0.allSatisfy { $0 > 0 } } ?? true,
+                 "training.distributed.rank_threads must list a positive thread count per rank (or be auto)")
         try need(epochCalculation.minEpochs >= 1 && epochCalculation.minEpochs <= epochCalculation.maxEpochs,
                  "epoch_calculation.min_epochs must be between 1 and epoch_calculation.max_epochs")
         try need(hardwareMonitoring.intervalSeconds > 0, "hardware_monitoring.interval_seconds must be positive")
@@ -176,6 +205,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         for key in ["n_layer", "n_head", "n_embd"] where m[key] == nil { m[key] = NSNull() }
         for key in ["eval_max_batches", "max_steps"] where t[key] == nil { t[key] = NSNull() }
         for key in ["batch_size", "threads"] where t[key] == nil { t[key] = "auto" }
+        if var d = t["distributed"] as? [String: Any] {
+            for key in ["world_size", "rank_threads"] where d[key] == nil { d[key] = "auto" }
+            t["distributed"] = d
+        }
         root["model"] = m
         root["training"] = t
         return try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])

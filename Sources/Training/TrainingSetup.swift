@@ -5,9 +5,11 @@ import Torch
 /// the device and threads, the model's sizes, the plan, and the checkpoint to continue
 /// from. A caller that opens its own run snapshots `asRun`, the values that will run.
 public struct TrainingSetup {
-    /// A checkpoint to continue from: its directory, its state, and the run that wrote it.
+    /// A checkpoint to continue from: its directory (nil on ranks other than 0, which
+    /// receive its weights and optimizer state from rank 0), its state, and the run that
+    /// wrote it.
     public struct Resumed {
-        public let checkpoint: URL
+        public let checkpoint: URL?
         public let state: TrainingState
         public let parentUUID: String
     }
@@ -16,11 +18,17 @@ public struct TrainingSetup {
     public let config: TrainingConfig
     public let data: TrainingData
     public let device: Device
+    /// This rank's libtorch threads.
     public let threads: Int
     public let model: GPTConfig
     public let plan: TrainingRunPlan
     public let resumed: Resumed?
 
     /// The config with every choice made: what the run's snapshot records.
-    public var asRun: TrainingConfig { config.asRun(model: model, plan: plan, device: device, threads: threads) }
+    public var asRun: TrainingConfig { asRun(rankThreads: [threads]) }
+
+    /// The same, with the threads of every rank of a data-parallel run (rank 0's first).
+    public func asRun(rankThreads: [Int]) -> TrainingConfig {
+        config.asRun(model: model, plan: plan, device: device, threads: threads, rankThreads: rankThreads)
+    }
 }

@@ -36,16 +36,28 @@ struct CompareCommand: ParsableCommand {
             }
             rows.append(["run", "status", ""] + comparison.runs.map { $0.status.rawValue })
             rows.append(["run", "duration_s", ""] + comparison.runs.map { full($0.durationSeconds) })
+            rows.append(["run", "world_size", ""] + comparison.runs.map { String($0.worldSize) })
             let peaks = try comparison.hardwarePeaks.map { Dictionary(uniqueKeysWithValues: OutputOptions.flatten(try JSONValue.parse(ExperimentStore.jsonEncoder().encode($0)))) }
             for field in Set(peaks.flatMap(\.keys)).sorted() {
                 rows.append(["hardware_peak", field, ""] + peaks.map { $0[field] ?? nil })
+            }
+            // Per rank: `rank_0.process_rss_bytes`, ... (empty where a run has no such rank).
+            let byRank = try comparison.hardwarePeaksByRank.map { entries in
+                Dictionary(try entries.filter { $0.rank != nil }.flatMap { entry in
+                    OutputOptions.flatten(try JSONValue.parse(ExperimentStore.jsonEncoder().encode(entry.peaks)))
+                        .map { ("rank_\(entry.rank!).\($0.0)", $0.1) }
+                }, uniquingKeysWith: { first, _ in first })
+            }
+            for field in Set(byRank.flatMap(\.keys)).sorted() {
+                rows.append(["hardware_peak_by_rank", field, ""] + byRank.map { $0[field] ?? nil })
             }
             output.print(headers: ["section", "key", "stat"] + names, rows: rows)
             return
         }
         print("runs")
-        print(OutputOptions.table(headers: ["", "status", "duration"],
-                                  rows: comparison.runs.map { ["\($0.id) \($0.name)", $0.status.rawValue, Display.duration($0.durationSeconds)] }),
+        print(OutputOptions.table(headers: ["", "status", "duration", "ranks"],
+                                  rows: comparison.runs.map { ["\($0.id) \($0.name)", $0.status.rawValue, Display.duration($0.durationSeconds),
+                                                               String($0.worldSize)] }),
               terminator: "")
         print("\nconfig keys that differ (\(comparison.differingParams.count))")
         if !comparison.differingParams.isEmpty {
@@ -64,13 +76,22 @@ struct CompareCommand: ParsableCommand {
         }
         print(OutputOptions.table(headers: ["key"] + names, rows: rows), terminator: "")
         print("\nhardware peaks")
-        let peakRows: [[String?]] = [
+        var peakRows: [[String?]] = [
             ["samples"] + comparison.hardwarePeaks.map { String($0.samples) },
             ["cpu %"] + comparison.hardwarePeaks.map { Display.number($0.cpuPercent) ?? "-" },
             ["ram %"] + comparison.hardwarePeaks.map { Display.number($0.ramPercent) ?? "-" },
             ["process rss"] + comparison.hardwarePeaks.map { Display.bytes($0.processRSSBytes) ?? "-" },
             ["gpu memory"] + comparison.hardwarePeaks.map { Display.bytes($0.gpuMemoryUsedBytes) ?? "-" },
         ]
+        // Each rank's own process RSS, when any run had more than one process.
+        let ranks = Set(comparison.hardwarePeaksByRank.flatMap { $0.compactMap(\.rank) }).sorted()
+        if comparison.hardwarePeaksByRank.contains(where: { $0.count > 1 }) {
+            for rank in ranks {
+                peakRows.append(["rss of rank \(rank)"] + comparison.hardwarePeaksByRank.map { entries in
+                    Display.bytes(entries.first { $0.rank == rank }?.peaks.processRSSBytes) ?? "-"
+                })
+            }
+        }
         print(OutputOptions.table(headers: [""] + names, rows: peakRows), terminator: "")
     }
 }

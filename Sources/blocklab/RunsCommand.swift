@@ -14,10 +14,10 @@ struct RunsCommand: ParsableCommand {
         let runs = try store.runs(status: status)
         if output.format == .json { try output.printJSON(runs); return }
         output.print(
-            headers: ["id", "name", "experiment", "status", "started", "duration", "uuid"],
+            headers: ["id", "name", "experiment", "status", "started", "duration", "ranks", "uuid"],
             rows: runs.map { run in
                 [String(run.id), run.name, run.experiment, run.status.rawValue, Display.time(run.startedAt),
-                 Display.duration(run.durationSeconds), run.uuid]
+                 Display.duration(run.durationSeconds), String(run.worldSize), run.uuid]
             })
     }
 }

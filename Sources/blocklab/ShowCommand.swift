@@ -32,7 +32,8 @@ struct ShowCommand: ParsableCommand {
             "  started     \(Display.time(info.startedAt) ?? "")",
             "  ended       \(Display.time(info.endedAt) ?? "-")",
             "  duration    \(Display.duration(info.durationSeconds))",
-            "  host        \(info.hostname ?? "?") pid \(info.pid.map(String.init) ?? "?")",
+            "  host        \(info.hostname ?? "?") pid \(info.pid.map(String.init) ?? "?")"
+                + (info.worldSize > 1 ? "  (rank 0 of \(info.worldSize) processes)" : ""),
             "  command     \(info.commandLine ?? "")",
         ]
         if let repo = info.sourceRepo { lines.append("  source      \(repo) @ \(info.sourceCommit ?? "?")") }
@@ -60,13 +61,20 @@ struct ShowCommand: ParsableCommand {
         let peaks = manifest.hardwarePeaks
         if peaks.samples > 0 {
             print("\nhardware peaks (\(peaks.samples) samples)")
-            var parts = [String]()
-            if let cpu = peaks.cpuPercent { parts.append(String(format: "cpu %.1f%%", cpu)) }
-            if let ram = peaks.ramPercent { parts.append(String(format: "ram %.1f%%", ram)) }
-            if let rss = peaks.processRSSBytes { parts.append("rss \(Display.bytes(rss)!)") }
-            if let temp = peaks.cpuTemperatureC { parts.append(String(format: "cpu temp %.1f C", temp)) }
-            if let gpu = peaks.gpuMemoryUsedBytes { parts.append("gpu mem \(Display.bytes(gpu)!)") }
-            print("  " + parts.joined(separator: "  "))
+            // One line per process that sent samples: a data-parallel run shows every rank's.
+            let byRank = manifest.hardwarePeaksByRank.count > 1 ? manifest.hardwarePeaksByRank
+                : [RankPeaks(host: nil, rank: nil, peaks: peaks)]
+            for entry in byRank {
+                let p = entry.peaks
+                var parts = [String]()
+                if let rank = entry.rank { parts.append("rank \(rank) on \(entry.host ?? "?") (\(p.samples) samples)") }
+                if let cpu = p.cpuPercent { parts.append(String(format: "cpu %.1f%%", cpu)) }
+                if let ram = p.ramPercent { parts.append(String(format: "ram %.1f%%", ram)) }
+                if let rss = p.processRSSBytes { parts.append("rss \(Display.bytes(rss)!)") }
+                if let temp = p.cpuTemperatureC { parts.append(String(format: "cpu temp %.1f C", temp)) }
+                if let gpu = p.gpuMemoryUsedBytes { parts.append("gpu mem \(Display.bytes(gpu)!)") }
+                print("  " + parts.joined(separator: "  "))
+            }
         }
         if !manifest.checkpoints.isEmpty {
             print("\ncheckpoints")

@@ -31,6 +31,7 @@ struct TrainCommand: ParsableCommand {
     var name = "train"
     @OptionGroup var output: OutputOptions
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup(title: "Many processes (data-parallel, torchrun's flags)") var launch: LaunchOptions
 
     func run() throws {
         try Torch.load()    // a missing libtorch is reported before anything is recorded
@@ -53,6 +54,8 @@ struct TrainCommand: ParsableCommand {
             options.bosTokenID = eos
             options.eosTokenID = eos
         }
+        // --nproc-per-node: launches the workers and ends here; a rank other than 0 trains and ends here.
+        options.world = try launch.world(for: options)
         let store = try storeOptions.openForWriting()
         let outcome: TrainOutcome
         TerminationSignals.endRunsOnSignal()

@@ -81,3 +81,24 @@ import Testing
         #expect(throws: BenchError.self) { try PythonPeers.result("nothing here", peer: "x") }
     }
 }
+
+@Suite struct FreeLoopbackPortTests {
+    /// The port handed out is the system's pick (in its ephemeral range, so in host byte
+    /// order) and free: a server can listen on it at once.
+    @Test func theSystemsPickCanBeServed() throws {
+        let port = try freeLoopbackPort()
+        let range = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
+            .split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        #expect(range.count == 2 && (range[0]...range[1]).contains(port))
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        #expect(bound && listen(descriptor, 1) == 0)
+    }
+}

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func unknownKeysAndWrongTypesNameTheKey() {
-        #expect(throws: TrainingError.badConfig("unknown config key training.learning_rat (known keys in training: adam_beta1, adam_beta2, adam_epsilon, base_learning_rate, batch_size, checkpoint_every_steps, device, eval_every_steps, eval_max_batches, gradient_accumulation_steps, lr_schedule, max_batch_size, max_grad_norm, max_steps, min_delta, min_lr_ratio, patience, progress_every_steps, reference_batch_size, seed, threads, warmup_ratio, warmup_steps_max, warmup_steps_min, weight_decay)")) {
+        #expect(throws: TrainingError.badConfig("unknown config key training.learning_rat (known keys in training: adam_beta1, adam_beta2, adam_epsilon, base_learning_rate, batch_size, checkpoint_every_steps, device, distributed.backend, distributed.bucket_size_mb, distributed.rank_threads, distributed.timeout_seconds, distributed.world_size, eval_every_steps, eval_max_batches, gradient_accumulation_steps, lr_schedule, max_batch_size, max_grad_norm, max_steps, min_delta, min_lr_ratio, patience, progress_every_steps, reference_batch_size, seed, threads, warmup_ratio, warmup_steps_max, warmup_steps_min, weight_decay)")) {
             try TrainingConfig.load(yaml: "training:\n  learning_rat: 1\n")
         }
         #expect(throws: TrainingError.badConfig("training.patience: expected an integer, got \"soon\"")) {

@@ -87,7 +87,7 @@ extension Tag {
         let noModel = try CLI.run(["embed", "--input", try Self.writeCommits(dir), "--store", dir.file("s.db"), "--model", dir.file("no-model")])
         #expect(noModel.status != 0 && noModel.stderr.contains("no-model") && noModel.stderr.contains("does not exist"))
         let runs = try CLI.run(["runs", "--store", dir.file("s.db"), "--format", "csv"])
-        #expect(runs.stdout == "id,name,experiment,status,started,duration,uuid\r\n")
+        #expect(runs.stdout == "id,name,experiment,status,started,duration,ranks,uuid\r\n")
     }
 
     /// embed → push → search on Qdrant, with an API key; a second push is a no-op.

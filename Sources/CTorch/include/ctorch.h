@@ -10,6 +10,9 @@
 // libBlockLabTorch.so (the `CTorchLibrary` target: ctorch.cpp on libtorch), opened on first
 // use: a command that never touches a model never loads libtorch (~1 s of start-up).
 //
+// Data-parallel training (ct_dist_*) uses libtorch's own c10d: a TCPStore for the rendezvous
+// and ProcessGroupGloo for the collectives, on CPU tensors.
+//
 // Deliberately left out: general tensor operations. The whole training step (forward, masked
 // loss, backward, clipping, AdamW) is one call, so the Swift side stays thin and fast.
 #ifndef CTORCH_H
@@ -29,6 +32,9 @@ typedef enum ct_status {
     CT_ERROR = 1,            // any other libtorch error (message says which)
     CT_OUT_OF_MEMORY = 2,    // an allocation failed (CPU or GPU)
     CT_INVALID_ARGUMENT = 3, // a shape, size or index the caller got wrong
+    CT_ADDRESS_IN_USE = 4,   // a process group's master port is taken on this machine
+    CT_UNREACHABLE = 5,      // the master cannot be reached, or not every rank joined in time
+    CT_PEER_LOST = 6,        // a collective failed: another rank died, hung past the timeout, or left
 } ct_status;
 
 typedef enum ct_device {
@@ -53,6 +59,9 @@ typedef struct ct_gpt_config {
 typedef struct ct_model ct_model;
 
 typedef struct ct_optim ct_optim;
+
+/// A process group (torch.distributed's c10d): a TCPStore and Gloo over TCP.
+typedef struct ct_dist ct_dist;
 
 /// The message of the last failed call on this thread ("" if none). Before the library is
 /// loaded, or when it cannot be, the reason it could not be loaded.

@@ -29,7 +29,8 @@ extension ExperimentStore {
             params: Dictionary(uniqueKeysWithValues: try params(runID: run.id).map { ($0.key, $0.value) }),
             metrics: source.metrics, phases: phases, phaseStats: phaseStats,
             checkpoints: source.checkpoints, artifacts: source.artifacts,
-            embeddings: try manifestEmbeddings(source), hardwarePeaks: source.peaks)
+            embeddings: try manifestEmbeddings(source), hardwarePeaks: source.peaks,
+            hardwarePeaksByRank: try hardwarePeaksByRank(runID: run.id))
     }
 
     /// Phase 3's section: the vectors of the model the `embed` phase used (or the run's

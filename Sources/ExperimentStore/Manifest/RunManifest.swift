@@ -51,7 +51,10 @@ public struct RunManifest: Codable, Sendable {
     public var artifacts: [ArtifactRecord]
     /// Phase 3 (`embed`): what the store holds and what was pushed to Qdrant.
     @Nullable public var embeddings: Embeddings?
+    /// Over every sample of the run (all ranks).
     public var hardwarePeaks: HardwarePeaks
+    /// Per process (host and rank): a data-parallel run has one entry per rank.
+    public var hardwarePeaksByRank: [RankPeaks]
 }
 
 extension RunManifest {
@@ -81,6 +84,8 @@ extension RunManifest {
         @Nullable public var error: String?
         @Nullable public var note: String?
         public var tags: [String: String]
+        /// The processes that trained the run: 1, or the ranks of a data-parallel run.
+        public var worldSize: Int
 
         public init(_ info: RunInfo, store: String) {
             id = info.id; uuid = info.uuid; name = info.name; experiment = info.experiment
@@ -89,7 +94,7 @@ extension RunManifest {
             durationSeconds = info.durationSeconds; pid = info.pid; hostname = info.hostname
             commandLine = info.commandLine; blocklabVersion = info.blocklabVersion
             sourceRepo = info.sourceRepo; sourceCommit = info.sourceCommit; parentRunID = info.parentRunID
-            error = info.error; note = info.note; tags = info.tags
+            error = info.error; note = info.note; tags = info.tags; worldSize = info.worldSize
         }
     }
 

@@ -20,6 +20,8 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var error: String?
     public var note: String?
     public var tags: [String: String]
+    /// Processes that trained the run together (data-parallel ranks; 1 for everything else).
+    public var worldSize: Int
 
     /// Seconds from start to end, or to the last heartbeat while running or after a crash.
     public var durationSeconds: Double { (endedAt ?? heartbeatAt) - startedAt }

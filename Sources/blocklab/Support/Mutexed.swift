@@ -9,4 +9,6 @@ final class Mutexed<Value>: @unchecked Sendable {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
     }
+    /// Reads and changes the value in one critical section.
+    func update<Result>(_ body: (inout Value) -> Result) -> Result { lock.withLock { body(&stored) } }
 }

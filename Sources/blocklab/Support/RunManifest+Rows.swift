@@ -8,7 +8,7 @@ import Foundation
 /// - `section` is a top-level key (`run`, `config`, `params`, `metrics`, `phases`, ...);
 /// - `item` is the name in the sections keyed by name (`metrics`: the metric key, `params`:
 ///   the config key, `phase_stats`: the phase, `phase_results`: `phase_0_analyze` ...), the index in the array sections (`phases`,
-///   `checkpoints`, `artifacts`), and empty elsewhere;
+///   `checkpoints`, `artifacts`, `hardware_peaks_by_rank`), and empty elsewhere;
 /// - `field` is the field, nested keys joined by `.` (`tags.team`, `stats.commits`), and
 ///   empty where the item itself is the value (`params`, the top-level version fields);
 /// - `value` is text as it is, numbers in full, arrays as JSON, null as an empty cell.
@@ -22,7 +22,7 @@ extension RunManifest {
                                        "execution_timestamp", "total_execution_time_seconds", "repository_stats",
                                        "training_parameters", "sequence_metadata", "phase_results", "training_report",
                                        "config", "params", "metrics", "phases", "phase_stats", "checkpoints", "artifacts",
-                                       "embeddings", "hardware_peaks"]
+                                       "embeddings", "hardware_peaks", "hardware_peaks_by_rank"]
 
     func csvRows() throws -> [[String?]] {
         guard case .object(let sections) = try JSONValue.parse(try ExperimentStore.jsonEncoder(pretty: false).encode(self)) else {

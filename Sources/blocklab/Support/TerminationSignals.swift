@@ -6,11 +6,12 @@ import Synchronization
 /// command line, not in the libraries.
 ///
 /// By default (`endRunsOnSignal`), every run this process still has open gets a final flush
-/// and the status `killed`, then the process exits with 128 + the signal number (the
-/// shell's convention). While a command wraps a child (`forward(to:)`), a signal sent to
-/// this process goes to the child instead, and the wrapper ends its run by the child's
-/// outcome. A signal typed at the terminal (Ctrl-C) already reaches the child through its
-/// process group, so it is not sent a second time.
+/// and the status `killed`, then the process ends at once with 128 + the signal number (the
+/// shell's convention). While a command wraps children (`forward(to:)`: ingest's command,
+/// the workers of `train --nproc-per-node`), a signal sent to this process goes to each child
+/// instead, in the order given, and the wrapper ends by the children's outcome. A signal
+/// typed at the terminal (Ctrl-C) already reaches the children through their process group,
+/// so it is not sent a second time.
 ///
 /// The handler is a real `sigaction` handler that only writes the signal number into a pipe
 /// (async-signal-safe); a thread reads the pipe and does the work. Nothing is ignored
@@ -20,18 +21,22 @@ enum TerminationSignals {
     /// Finishes every open run as `killed` on SIGINT or SIGTERM, then exits 128 + n.
     static func endRunsOnSignal() {
         installOnce()
-        forwardedPID.withLock { $0 = nil }
+        forwardedPIDs.withLock { $0 = nil }
     }
 
     /// Sends SIGINT and SIGTERM that another process sent to this one on to `pid`.
-    static func forward(to pid: pid_t) {
+    static func forward(to pid: pid_t) { forward(to: [pid]) }
+
+    /// Sends SIGINT and SIGTERM that another process sent to this one on to each of `pids`,
+    /// in that order.
+    static func forward(to pids: [pid_t]) {
         installOnce()
-        forwardedPID.withLock { $0 = pid }
+        forwardedPIDs.withLock { $0 = pids }
     }
 
     // MARK: Machinery
 
-    private static let forwardedPID = Mutex<pid_t?>(nil)
+    private static let forwardedPIDs = Mutex<[pid_t]?>(nil)
     private static let installed = Mutex(false)
 
     private static func installOnce() {
@@ -65,13 +70,17 @@ enum TerminationSignals {
             if count < 0 && errno == EINTR { continue }
             guard count == 2 else { return }
             let number = Int32(message.0), fromProcess = message.1 == 1
-            if let child = forwardedPID.withLock({ $0 }) {
-                if fromProcess { kill(child, number) }
+            if let children = forwardedPIDs.withLock({ $0 }) {
+                if fromProcess { for child in children { kill(child, number) } }
                 continue
             }
             let name = number == SIGINT ? "SIGINT" : "SIGTERM"
             RunHandle.finishEveryOpenRun(status: .killed, error: "stopped by \(name)")
-            exit(128 + number)
+            // _exit, not exit: the runs are finished and synced, and exit's static destructors
+            // would tear libraries down under threads still using them (libtorch's Gloo
+            // threads abort the process that way). Only stdio's buffers need writing out.
+            fflush(nil)
+            _exit(128 + number)
         }
     }
 }
