@@ -2,7 +2,7 @@
 # `make bench` runs every benchmark; REPO is the repository `bench git` and `bench tokenizer` read.
 REPO ?= .
 BLOCKLAB = .build/release/blocklab
-.PHONY: demo test build bench bench-store bench-git bench-tokenizer bench-train
+.PHONY: demo test build bench bench-store bench-git bench-tokenizer bench-train bench-cli
 
 demo:
 	bash scripts/demo.sh
@@ -25,4 +25,7 @@ bench-tokenizer: build
 bench-train: build
 	$(BLOCKLAB) bench train
 
-bench: bench-store bench-git bench-tokenizer bench-train
+bench-cli: build
+	$(BLOCKLAB) bench cli
+
+bench: bench-store bench-git bench-tokenizer bench-train bench-cli

@@ -102,7 +102,7 @@ let embeddingCommandDependencies: [Target.Dependency] = ["Embedding", "Qdrant"]
 // Benchmarks: one file per benchmark and one support file; their Python peers are scripts/bench/*.py.
 let benchTargets: [Target] = [
     .target(name: "Benchmarks", dependencies: [argumentParser, subprocess, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
-                                               "GitHistory", "Tokenizer", "Training", "Dashboard"]),
+                                               "GitHistory", "Tokenizer", "Training", "Dashboard", "Torch", "Embedding", "Qdrant"]),
     .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ExperimentStore"]),
 ]
 

@@ -138,21 +138,47 @@ public enum ChildProcess {
     public static func stream(_ program: String, _ arguments: [String], environment: [String: String] = [:],
                               passStandardError: Bool = false,
                               consume: (UnsafeRawBufferPointer) -> Bool) async throws -> Exit {
-        let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
-        var overrides: [Environment.Key: String?] = [:]
-        for (key, value) in environment { overrides[Environment.Key(stringLiteral: key)] = value }
         let errors = passStandardError ? FileDescriptor.standardError : try temporaryFile()
         defer { if !passStandardError { try? errors.close() } }
         let (readEnd, writeEnd) = try FileDescriptor.pipe()
         defer { try? readEnd.close() }
-        let result = try await Subprocess.run(executable, arguments: Arguments(arguments),
-                                              environment: Environment.inherit.updating(overrides), input: .none,
+        let result = try await Subprocess.run(executable(program), arguments: Arguments(arguments),
+                                              environment: inherited(updating: environment), input: .none,
                                               output: .fileDescriptor(writeEnd, closeAfterSpawningProcess: true),
                                               error: .fileDescriptor(errors, closeAfterSpawningProcess: false)) { execution in
             // Blocking reads on this thread: nothing else has to run until the child closes stdout.
             if try !readAll(readEnd, program, consume) { try? execution.send(signal: .kill) }
         }
         return Exit(status: result.terminationStatus, standardErrorTail: passStandardError ? "" : tail(of: errors))
+    }
+
+    /// Runs `program` with its stdout on /dev/null, for timing a command rather than reading
+    /// it, and returns how it ended with the tail of its stderr. Costs one temporary file and
+    /// the spawn; `blocklab bench cli` reports what this adds to a child's wall time.
+    public static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Exit {
+        let errors = try temporaryFile()
+        defer { try? errors.close() }
+        let result = try await Subprocess.run(executable(program), arguments: Arguments(arguments),
+                                              environment: inherited(updating: environment), input: .none, output: .discarded,
+                                              error: .fileDescriptor(errors, closeAfterSpawningProcess: false))
+        return Exit(status: result.terminationStatus, standardErrorTail: tail(of: errors))
+    }
+
+    /// The absolute path `program` runs from: itself when it holds a `/` and is executable,
+    /// else the first match in PATH; nil when there is none.
+    public static func locate(_ program: String) async -> String? {
+        if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) ? program : nil }
+        return try? await Executable.name(program).resolveExecutablePath(in: .inherit).string
+    }
+
+    private static func executable(_ program: String) -> Executable {
+        program.contains("/") ? .path(FilePath(program)) : .name(program)
+    }
+
+    private static func inherited(updating environment: [String: String]) -> Environment {
+        var overrides: [Environment.Key: String?] = [:]
+        for (key, value) in environment { overrides[Environment.Key(stringLiteral: key)] = value }
+        return Environment.inherit.updating(overrides)
     }
 
     /// The error for a child that failed: the command, how it ended, and its stderr's tail.
