@@ -30,7 +30,10 @@ public enum Trainer {
             return run
         }
         let config: TrainingConfig
-        do { config = try TrainingConfig.load(yaml: yaml, overrides: options.overrides) } catch {
+        do {
+            config = try TrainingConfig.load(yaml: yaml, profile: resume != nil && options.configYAML == nil ? nil : options.profile,
+                                             overrides: options.overrides, otherSections: options.otherConfigSections)
+        } catch {
             let run = try startRun(snapshot: Data("{}".utf8))
             try run.finishPhase("train", status: .failed, error: "\(error)")
             try run.finish(status: .failed, error: "\(error)")

@@ -100,7 +100,7 @@ public struct TrainingRunPlan: Sendable, Equatable {
 
     /// `training.batch_size: auto`. On CUDA: GPU memory tiers. On CPU: what fits a quarter
     /// of the free RAM given the activations one sequence of `sequenceLength` needs.
-    static func autoBatchSize(model g: GPTConfig, sequenceLength: Int, device: Device, config: TrainingConfig) -> Int {
+    public static func autoBatchSize(model g: GPTConfig, sequenceLength: Int, device: Device, config: TrainingConfig) -> Int {
         let hm = config.hardwareMonitoring
         if device == .cuda, let total = HardwareMonitor().sample().gpus.first?.memoryTotalBytes {
             return TrainingPlan.batchSize(gpuMemoryBytes: total, largeGB: hm.gpuMemoryThresholdLargeGb, mediumGB: hm.gpuMemoryThresholdMediumGb)

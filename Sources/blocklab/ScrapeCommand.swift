@@ -59,10 +59,10 @@ struct ScrapeCommand: ParsableCommand {
         try run?.finishPhase("analyse", stats: analysis)
         try run?.startPhase("scrape")
 
-        let meter = ProgressMeter(label: "blocklab scrape")
+        let meter = Progress(label: "blocklab scrape")
         let summary: ScrapeSummary
         do {
-            summary = try scraper.write(to: URL(fileURLWithPath: out)) { done, total in meter.update(done, total) }
+            summary = try scraper.write(to: URL(fileURLWithPath: out)) { done, total in meter.update(done, total, unit: "commits") }
             meter.finish()
         } catch {
             meter.finish()

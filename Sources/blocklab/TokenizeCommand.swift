@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentStore
 import Foundation
+import Pipeline
 import Tokenizer
 
 /// `blocklab tokenize`: phase 2. JSONL records in; `OUT/tokenizer/`, `OUT/train.bin`,
@@ -106,6 +107,5 @@ struct TokenizeCommand: ParsableCommand {
 
 extension SplitMethod: ExpressibleByArgument {}
 
-func tokenizeProgress(_ line: String) {
-    FileHandle.standardError.write(Data("blocklab tokenize: \(line)\n".utf8))
-}
+private let tokenizeDisplay = Progress(label: "blocklab tokenize")
+func tokenizeProgress(_ line: String) { tokenizeDisplay.note(line) }

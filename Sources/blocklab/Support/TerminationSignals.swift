@@ -17,10 +17,12 @@ import Synchronization
 /// (`SIG_IGN` would be inherited by children and discards the signal), and nothing depends
 /// on which thread the kernel picks to deliver it.
 enum TerminationSignals {
-    /// Finishes every open run as `killed` on SIGINT or SIGTERM, then exits 128 + n.
-    static func endRunsOnSignal() {
+    /// Finishes every open run as `killed` on SIGINT or SIGTERM, runs `afterwards` (e.g.
+    /// writing a killed run's manifest), then exits 128 + n.
+    static func endRunsOnSignal(afterwards: (@Sendable () -> Void)? = nil) {
         installOnce()
         forwardedPID.withLock { $0 = nil }
+        if let afterwards { whenKilled.withLock { $0 = afterwards } }
     }
 
     /// Sends SIGINT and SIGTERM that another process sent to this one on to `pid`.
@@ -32,6 +34,7 @@ enum TerminationSignals {
     // MARK: Machinery
 
     private static let forwardedPID = Mutex<pid_t?>(nil)
+    private static let whenKilled = Mutex<(@Sendable () -> Void)?>(nil)
     private static let installed = Mutex(false)
 
     private static func installOnce() {
@@ -71,6 +74,7 @@ enum TerminationSignals {
             }
             let name = number == SIGINT ? "SIGINT" : "SIGTERM"
             RunHandle.finishEveryOpenRun(status: .killed, error: "stopped by \(name)")
+            whenKilled.withLock { $0 }?()
             exit(128 + number)
         }
     }
