@@ -30,6 +30,8 @@ public final class PipelineRunner: @unchecked Sendable {
     private var handle: RunHandle?
     private var directory: URL?
     private var summaries: [PipelineResult.Phase] = []
+    /// Set once the manifest of a run that was stopped (by a signal) is written: it is final.
+    private var stopped = false
 
     public init(_ request: PipelineRequest, store: ExperimentStore, progress: PipelineProgress = SilentProgress()) {
         self.request = request
@@ -118,9 +120,15 @@ public final class PipelineRunner: @unchecked Sendable {
     /// Writes the run's manifest (`MANIFEST_DYNAMIC.json`) into its folder and returns its
     /// path; nil before the run started or when it cannot be written. Safe to call from
     /// another thread (the signal handler calls it after the run was marked killed).
+    /// `final`: the run was ended from outside (a signal); later calls write nothing, so
+    /// what the stopped phase does afterwards cannot replace this manifest.
     @discardableResult
-    public func writeManifest() -> URL? {
-        guard let (run, folder) = lock.withLock({ handle.flatMap { h in directory.map { (h, $0) } } }) else { return nil }
+    public func writeManifest(final: Bool = false) -> URL? {
+        guard let (run, folder) = lock.withLock({ () -> (RunHandle, URL)? in
+            guard !stopped, let handle, let directory else { return nil }
+            if final { stopped = true }
+            return (handle, directory)
+        }) else { return nil }
         let url = folder.appendingPathComponent("MANIFEST_DYNAMIC.json")
         do {
             let info = try store.run(String(run.id))

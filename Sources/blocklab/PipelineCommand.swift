@@ -71,7 +71,7 @@ struct PipelineCommand: ParsableCommand {
         let runner = PipelineRunner(request, store: store, progress: progress)
         TerminationSignals.endRunsOnSignal(afterwards: {
             progress.finish()
-            if let manifest = runner.writeManifest() { progress.note("the run was stopped; its manifest is \(manifest.path)") }
+            if let manifest = runner.writeManifest(final: true) { progress.note("the run was stopped; its manifest is \(manifest.path)") }
         })
         let result = try runner.run()
         progress.finish()

@@ -75,7 +75,10 @@ enum TerminationSignals {
             let name = number == SIGINT ? "SIGINT" : "SIGTERM"
             RunHandle.finishEveryOpenRun(status: .killed, error: "stopped by \(name)")
             whenKilled.withLock { $0 }?()
-            exit(128 + number)
+            // _exit, not exit: other threads may still be inside libtorch, whose static
+            // destructors exit() would run under them. Flush what was printed first.
+            fflush(nil)
+            _exit(128 + number)
         }
     }
 }
