@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job: installs what BlockLab needs (apt; the default sentence encoder for phase 3),
-# builds it (release), runs `blocklab pipeline --profile quick` on a repository (this
+# The main job: installs what BlockLab needs (apt), builds it (release), runs
+# `blocklab pipeline --profile quick` on a repository (this
 # project's own history unless a path is given), and prints where the store, model,
 # manifest and report are, then `blocklab runs`.
 # Usage: bash scripts/pipeline.sh [REPO] [more `blocklab pipeline` flags, e.g. --set training.max_steps=300]
@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 repo="${1:-.}"
 [ $# -gt 0 ] && shift
 source scripts/setup.sh --base
-bash scripts/fetch-embedding-model.sh >&2
 swift build -c release --product blocklab >&2
 swift build -c release --product BlockLabTorch >&2
 bin=.build/release/blocklab

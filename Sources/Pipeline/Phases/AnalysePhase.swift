@@ -22,9 +22,9 @@ public struct AnalysePhase {
     public let inputs: Inputs
     public init(_ inputs: Inputs) { self.inputs = inputs }
 
-    public func run(_ phase: PhaseRecorder) throws -> Outputs {
+    public func run(_ phase: PhaseRecorder?) throws -> Outputs {
         let analysis = RepositoryAnalysis(of: inputs.scraper, estimate: inputs.estimate)
-        try phase.record(stats: analysis)
+        try phase?.record(stats: analysis)
         return Outputs(analysis: analysis)
     }
 }

@@ -5,7 +5,8 @@ import GitHistory
 /// Phase 1: one record per commit with its real diffs (`commits.jsonl`) and HEAD's files in
 /// chunks (`files.jsonl`), written into a directory. Stats: `ScrapeSummary`. Commits whose
 /// objects are missing are recorded with an error and the scrape goes on; the phase
-/// finishes with a note that counts them.
+/// finishes with a note that counts them. Without a recorder (`blocklab scrape --no-store`)
+/// it only writes the files.
 public struct ScrapePhase {
     public struct Inputs {
         public var scraper: Scraper
@@ -17,6 +18,8 @@ public struct ScrapePhase {
     }
 
     public struct Outputs {
+        /// The scrape's counts; nil for a reused scrape.
+        public var summary: ScrapeSummary?
         public var commitsFile: URL
         /// nil when `scrape.include_file_chunks` is off.
         public var filesFile: URL?
@@ -34,7 +37,8 @@ public struct ScrapePhase {
             filesFile = outputs.first(where: { $0.name == "files.jsonl" }).map { URL(fileURLWithPath: $0.path) }
         }
 
-        init(commitsFile: URL, filesFile: URL?) {
+        init(summary: ScrapeSummary, commitsFile: URL, filesFile: URL?) {
+            self.summary = summary
             self.commitsFile = commitsFile
             self.filesFile = filesFile
         }
@@ -44,16 +48,16 @@ public struct ScrapePhase {
     public let inputs: Inputs
     public init(_ inputs: Inputs) { self.inputs = inputs }
 
-    public func run(_ phase: PhaseRecorder, progress: PipelineProgress) throws -> Outputs {
+    public func run(_ phase: PhaseRecorder?, progress: PipelineProgress) throws -> Outputs {
         let summary = try inputs.scraper.write(to: inputs.directory) { done, total in
             progress.update(phase: Self.name.rawValue, done: done, total: total, unit: "commits")
         }
-        try phase.record(stats: summary)
+        try phase?.record(stats: summary)
         if summary.commitsWithErrors > 0 {
-            phase.note = "\(summary.commitsWithErrors) commits with unreadable objects (see their error field)"
+            phase?.note = "\(summary.commitsWithErrors) commits with unreadable objects (see their error field)"
         }
         let includeFiles = inputs.scraper.options.includeFileChunks
-        return Outputs(commitsFile: inputs.directory.appendingPathComponent("commits.jsonl"),
+        return Outputs(summary: summary, commitsFile: inputs.directory.appendingPathComponent("commits.jsonl"),
                        filesFile: includeFiles ? inputs.directory.appendingPathComponent("files.jsonl") : nil)
     }
 }

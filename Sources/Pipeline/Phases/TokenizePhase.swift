@@ -19,6 +19,8 @@ public struct TokenizePhase {
     }
 
     public struct Outputs {
+        /// `dataset.json` as written; nil for a reused dataset.
+        public var manifest: DatasetManifest?
         public var directory: URL
         public var files: [PhaseOutput] {
             BPETokenizer.fileNames.map {
@@ -36,24 +38,27 @@ public struct TokenizePhase {
             directory = URL(fileURLWithPath: manifest.path).deletingLastPathComponent()
         }
 
-        init(directory: URL) { self.directory = directory }
+        init(manifest: DatasetManifest, directory: URL) {
+            self.manifest = manifest
+            self.directory = directory
+        }
     }
 
     public static let name = PhaseName.tokenize
     public let inputs: Inputs
     public init(_ inputs: Inputs) { self.inputs = inputs }
 
-    public func run(_ phase: PhaseRecorder, progress: PipelineProgress) throws -> Outputs {
+    public func run(_ phase: PhaseRecorder?, progress: PipelineProgress) throws -> Outputs {
         let manifest: DatasetManifest
         do {
             manifest = try DatasetBuilder(inputs.options).build(
                 inputs: inputs.files.map(\.path), output: inputs.directory.path,
                 sha256: { try ExperimentStore.sha256(ofFile: $0).hex },
-                progress: { progress.note("tokenize: \($0)") })
+                progress: { progress.note("\(Self.name.rawValue): \($0)") })
         } catch let error as TokenizerError {
             throw PipelineError(error.message)
         }
-        try phase.record(stats: TokenizeStats(manifest))
-        return Outputs(directory: inputs.directory)
+        try phase?.record(stats: TokenizeStats(manifest))
+        return Outputs(manifest: manifest, directory: inputs.directory)
     }
 }

@@ -30,7 +30,7 @@ final class Progress: PipelineProgress, @unchecked Sendable {
             last = now
             let elapsed = now.timeIntervalSince(counting?.started ?? now)
             let rate = elapsed > 0 ? Double(done) / elapsed : 0
-            var line = "\(label)\(phase.isEmpty ? "" : " \(phase)"): \(done)/\(total) \(unit), \(String(format: "%.1f", rate)) \(unit)/s"
+            var line = "\(prefix(phase)): \(done)/\(total) \(unit), \(String(format: "%.1f", rate)) \(unit)/s"
             if rate > 0 && done < total { line += ", \(Display.duration(Double(total - done) / rate)) left" }
             write(interactive ? "\r\(line)\u{1B}[K" : "\(line)\n")
             shown = interactive
@@ -44,6 +44,11 @@ final class Progress: PipelineProgress, @unchecked Sendable {
     func update(_ report: ProgressReport, unit: String) { update(report.done, report.total, unit: unit) }
 
     func note(_ line: String) {
+        var line = line
+        // A phase's note ("tokenize: wrote ...") under a label that already names the phase.
+        if let colon = line.firstIndex(of: ":"), label.hasSuffix(" " + line[..<colon]) {
+            line = String(line[line.index(after: colon)...].drop(while: { $0 == " " }))
+        }
         lock.withLock {
             if shown { write("\r\u{1B}[K") }
             shown = false
@@ -57,6 +62,11 @@ final class Progress: PipelineProgress, @unchecked Sendable {
             if shown { write("\n") }
             shown = false
         }
+    }
+
+    /// "blocklab pipeline scrape", or "blocklab scrape" when the label names the phase already.
+    private func prefix(_ phase: String) -> String {
+        phase.isEmpty || label.hasSuffix(" " + phase) ? label : "\(label) \(phase)"
     }
 
     private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
