@@ -2,7 +2,10 @@
 # `make bench` runs every benchmark; REPO is the repository `bench git` and `bench tokenizer` read.
 REPO ?= .
 BLOCKLAB = .build/release/blocklab
-.PHONY: demo test build bench bench-store bench-git bench-tokenizer bench-train bench-cli
+.PHONY: pipeline demo test build bench bench-store bench-git bench-tokenizer bench-train bench-cli
+
+pipeline:
+	bash scripts/pipeline.sh $(REPO)
 
 demo:
 	bash scripts/demo.sh

@@ -106,13 +106,22 @@ let benchTargets: [Target] = [
     .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ExperimentStore"]),
 ]
 
+// The pipeline: the phases as types, their sequencing and reuse, the one config.
+let pipelineTargets: [Target] = [
+    .target(name: "Pipeline", dependencies: ["ExperimentStore", "GitHistory", "Tokenizer", "Training", "Torch", "Embedding",
+                                             "Qdrant", "DurableFiles", "TrainingPlan"]),
+    // Real repositories made by git in the test, a real store, libtorch training.
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ExperimentStore", "Training"]),
+]
+let pipelineCommandDependencies: [Target.Dependency] = ["Pipeline"]
+
 let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab",
         dependencies: [argumentParser, yams, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
                        "DurableFiles", "Benchmarks"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
-            + dashboardCommandDependencies + embeddingCommandDependencies
+            + dashboardCommandDependencies + embeddingCommandDependencies + pipelineCommandDependencies
     ),
     // Runs the built binary; depends on no BlockLab module (only the Qdrant test server) so it tests what a user runs.
     .testTarget(name: "blocklabTests", dependencies: ["QdrantTestSupport"]),
@@ -137,5 +146,5 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets
-        + embeddingTargets + dashboardTargets + benchTargets + commandTargets
+        + embeddingTargets + dashboardTargets + benchTargets + pipelineTargets + commandTargets
 )

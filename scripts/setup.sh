@@ -9,7 +9,7 @@ _blocklab_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 _blocklab_need=()
 for pkg in libsqlite3-dev libgit2-dev libtorch-dev libgloo-dev libopenblas0-openmp libcurl4-openssl-dev \
-           python3-venv pkg-config git sqlite3; do
+           libjs-dygraphs python3-venv pkg-config git sqlite3; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || _blocklab_need+=("$pkg")
 done
 if [ ${#_blocklab_need[@]} -gt 0 ]; then

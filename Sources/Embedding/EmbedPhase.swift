@@ -63,9 +63,7 @@ public struct EmbedPhase {
     public static let phaseName = "embed"
 
     public func run(store: ExperimentStore, target: Target, progress: (ProgressReport) -> Void = { _ in }) throws -> Outputs {
-        let clock = ProgressClock()
-        let commits = try CommitRecord.read(inputs.commitsFile)
-        let model = try SentenceModel.load(directory: inputs.modelDirectory)
+        let loaded = try load()
         let started = Date().timeIntervalSince1970
         var handle: RunHandle?
         let runID: Int64
@@ -79,20 +77,10 @@ public struct EmbedPhase {
             runID = try store.run(ref).id
         }
         do {
-            let embedder = TextEmbedder(model: model, batchSize: inputs.batchSize, threads: inputs.threads)
-            let texts = commits.map(CommitText.text)
-            let vectors = try embedder.embed(texts) { done, total in progress(clock.report(done, total)) }
-            let records = zip(commits, vectors).map { commit, vector in
-                EmbeddingRecord(itemID: commit.hash, vector: vector, payloadJSON: CommitText.payload(of: commit))
-            }
-            try store.saveEmbeddings(runID: runID, model: model.name, dimension: model.dimension, records: records)
-            let stats = Stats(input: inputs.commitsFile.standardizedFileURL.path, model: model.name,
-                              modelDirectory: model.directory.standardizedFileURL.path, dimension: model.dimension,
-                              commits: commits.count, embedding: embedder.stats, seconds: clock.elapsed,
-                              textsPerSecond: embedder.stats.seconds > 0 ? Double(commits.count) / embedder.stats.seconds : 0)
+            let stats = try embed(loaded, store: store, runID: runID, progress: progress)
             if let handle {
                 try handle.finishPhase(Self.phaseName, stats: stats)
-                handle.log(step: 0, ["embed/texts_per_second": stats.textsPerSecond, "embed/commits": Double(commits.count)])
+                handle.log(step: 0, ["embed/texts_per_second": stats.textsPerSecond, "embed/commits": Double(stats.commits)])
                 try handle.finish()
             } else {
                 try store.recordPhase(runID: runID, name: Self.phaseName, status: .finished, startedAt: started,
@@ -110,5 +98,35 @@ public struct EmbedPhase {
             }
             throw error
         }
+    }
+
+    /// The commits and the model, read before anything is recorded.
+    public struct Loaded {
+        let commits: [CommitRecord]
+        let model: SentenceModel
+        let clock = ProgressClock()
+    }
+
+    /// Reads the commits file and loads the model; throws naming what is missing.
+    public func load() throws -> Loaded {
+        Loaded(commits: try CommitRecord.read(inputs.commitsFile), model: try SentenceModel.load(directory: inputs.modelDirectory))
+    }
+
+    /// Embeds the loaded commits and saves their vectors under `runID` in one transaction,
+    /// recording no phase: the caller records the phase around it (the pipeline's run, or `run`).
+    public func embed(_ loaded: Loaded, store: ExperimentStore, runID: Int64,
+                      progress: (ProgressReport) -> Void = { _ in }) throws -> Stats {
+        let commits = loaded.commits, model = loaded.model, clock = loaded.clock
+        let embedder = TextEmbedder(model: model, batchSize: inputs.batchSize, threads: inputs.threads)
+        let texts = commits.map(CommitText.text)
+        let vectors = try embedder.embed(texts) { done, total in progress(clock.report(done, total)) }
+        let records = zip(commits, vectors).map { commit, vector in
+            EmbeddingRecord(itemID: commit.hash, vector: vector, payloadJSON: CommitText.payload(of: commit))
+        }
+        try store.saveEmbeddings(runID: runID, model: model.name, dimension: model.dimension, records: records)
+        return Stats(input: inputs.commitsFile.standardizedFileURL.path, model: model.name,
+                     modelDirectory: model.directory.standardizedFileURL.path, dimension: model.dimension,
+                     commits: commits.count, embedding: embedder.stats, seconds: clock.elapsed,
+                     textsPerSecond: embedder.stats.seconds > 0 ? Double(commits.count) / embedder.stats.seconds : 0)
     }
 }

@@ -72,21 +72,41 @@ public struct QdrantPush {
 
     public func run(store: ExperimentStore, runRef: String, progress: (ProgressReport) -> Void = { _ in }) throws -> Stats {
         let run = try store.run(runRef)
-        let set = try Self.embeddingSet(store: store, runID: run.id, model: options.model)
-        let records = try store.embeddings(runID: run.id, model: set.model)
-        let client = try QdrantClient(url: options.url, apiKey: options.apiKey, timeouts: options.timeouts, retry: options.retry)
         let started = Date().timeIntervalSince1970
+        var reached: Stats?
+        do {
+            let stats = try push(store: store, runID: run.id, reached: &reached, progress: progress)
+            try store.recordPhase(runID: run.id, name: Self.phaseName, status: .finished, startedAt: started,
+                                  endedAt: Date().timeIntervalSince1970, stats: stats)
+            return stats
+        } catch {
+            if let reached {
+                try? store.recordPhase(runID: run.id, name: Self.phaseName, status: .failed, startedAt: started,
+                                       endedAt: Date().timeIntervalSince1970, stats: reached, error: "\(error)")
+            }
+            throw error
+        }
+    }
+
+    /// Pushes run `runID`'s embeddings, recording no phase (the caller does); `reached`
+    /// holds the counts so far when it throws. A failure after the collection was reached
+    /// says how many points are in and that pushing again sends the rest.
+    public func push(store: ExperimentStore, runID: Int64, reached: inout Stats?,
+                     progress: (ProgressReport) -> Void = { _ in }) throws -> Stats {
+        let set = try Self.embeddingSet(store: store, runID: runID, model: options.model)
+        let records = try store.embeddings(runID: runID, model: set.model)
+        let client = try QdrantClient(url: options.url, apiKey: options.apiKey, timeouts: options.timeouts, retry: options.retry)
         let clock = ProgressClock()
-        var stats = Stats(runID: run.id, url: client.url, collection: options.collection, model: set.model, dimension: set.dimension,
+        var stats = Stats(runID: runID, url: client.url, collection: options.collection, model: set.model, dimension: set.dimension,
                           points: records.count, sent: 0, skipped: 0, batches: 0, createdCollection: false, seconds: 0, pointsPerSecond: 0)
         do {
             stats.createdCollection = try client.ensureCollection(options.collection, vectors: VectorParams(size: set.dimension))
             try client.createPayloadIndex(collection: options.collection, field: "author", schema: "keyword")
             try client.createPayloadIndex(collection: options.collection, field: "time", schema: "datetime")
             if stats.createdCollection || options.force {
-                try store.forgetPushes(runID: run.id, url: client.url, collection: options.collection)
+                try store.forgetPushes(runID: runID, url: client.url, collection: options.collection)
             }
-            let pushed = try store.pushedItems(runID: run.id, url: client.url, collection: options.collection)
+            let pushed = try store.pushedItems(runID: runID, url: client.url, collection: options.collection)
             let pending = records.filter { !pushed.contains($0.itemID) }
             stats.skipped = records.count - pending.count
             progress(clock.report(0, pending.count))
@@ -94,7 +114,7 @@ public struct QdrantPush {
                 let batch = pending[start..<min(pending.count, start + options.batchSize)]
                 let points = batch.map { QdrantPoint(id: PointID.uuid5($0.itemID), vector: $0.vector, payloadJSON: $0.payloadJSON) }
                 try client.upsert(collection: options.collection, points: points)
-                try store.recordPushes(runID: run.id, url: client.url, collection: options.collection,
+                try store.recordPushes(runID: runID, url: client.url, collection: options.collection,
                                        points: zip(batch, points).map { ($0.itemID, $1.id) })
                 stats.sent += batch.count
                 stats.batches += 1
@@ -102,16 +122,12 @@ public struct QdrantPush {
             }
         } catch {
             stats.seconds = clock.elapsed
-            let message = "\(error)"
-            try? store.recordPhase(runID: run.id, name: Self.phaseName, status: .failed, startedAt: started,
-                                   endedAt: Date().timeIntervalSince1970, stats: stats, error: message)
+            reached = stats
             let done = stats.skipped + stats.sent
-            throw EmbeddingError("\(message)\n\(done) of \(records.count) points of run \(run.id) are in '\(options.collection)' (recorded in the store); run the same push again to send the other \(records.count - done)")
+            throw EmbeddingError("\(error)\n\(done) of \(records.count) points of run \(runID) are in '\(options.collection)' (recorded in the store); run the same push again to send the other \(records.count - done)")
         }
         stats.seconds = clock.elapsed
         stats.pointsPerSecond = stats.seconds > 0 ? Double(stats.sent) / stats.seconds : 0
-        try store.recordPhase(runID: run.id, name: Self.phaseName, status: .finished, startedAt: started,
-                              endedAt: Date().timeIntervalSince1970, stats: stats)
         return stats
     }
 

@@ -16,7 +16,8 @@ extension RunHandle {
         phaseIDs.withLock { $0[name] = phaseID }
     }
 
-    /// Records the end of a phase, with its counts and stats as JSON.
+    /// Records the end of a phase, with its counts and stats as JSON. A phase ends once: a
+    /// phase already ended (e.g. closed when a signal ended the run) keeps that end.
     public func finishPhase<Stats: Encodable>(_ name: String, status: PhaseStatus = .finished,
                                               stats: Stats, error: String? = nil) throws {
         let encoder = JSONEncoder()
@@ -35,7 +36,7 @@ extension RunHandle {
         }
         let now = Date().timeIntervalSince1970
         try store.write { db in
-            try db.execute(sql: "UPDATE phases SET status = ?, ended_at = ?, stats_json = ?, error = ? WHERE id = ?",
+            try db.execute(sql: "UPDATE phases SET status = ?, ended_at = ?, stats_json = ?, error = ? WHERE id = ? AND status = 'running'",
                            arguments: [status.rawValue, now, statsJSON, error, phaseID])
         }
     }

@@ -30,6 +30,8 @@ struct CommitGraph: Sendable {
     /// Every reference name in the repository, and the chosen ones.
     var referenceNames: [String]
     var chosenReferences: [String]
+    /// The commit each chosen reference peels to, in `chosenReferences` order.
+    var chosenTips: [ObjectID]
 
     init(repository: Repository, selection: RefSelection) throws(GitHistoryError) {
         do {
@@ -64,6 +66,7 @@ struct CommitGraph: Sendable {
             throw GitHistoryError.noMatchingRefs(selection.description, available: names)
         }
         chosenReferences = chosen
+        self.chosenTips = chosenTips
         tagsByCommit = tags
         branchNames = branches.map(\.0)
 

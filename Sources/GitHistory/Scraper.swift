@@ -27,6 +27,11 @@ public final class Scraper {
     public var commitCount: Int { graph.selected.count }
     /// The references the selection matched (full names).
     public var chosenReferences: [String] { graph.chosenReferences }
+    /// The commit each chosen reference points at (full name → hash): what a scrape of
+    /// these references depends on, so an unchanged map means an unchanged scrape.
+    public var referenceTips: [String: String] {
+        Dictionary(zip(graph.chosenReferences, graph.chosenTips.map(\.hex)), uniquingKeysWith: { a, _ in a })
+    }
     /// HEAD's commit hash; nil when HEAD is unborn.
     public var headCommit: String? { (try? repository.headCommit())?.hex }
 

@@ -4,24 +4,57 @@ import Yams
 /// Reads a YAML config as flat dotted keys (`training.base_learning_rate`) with typed
 /// accessors. Every read marks its key; `finish()` rejects keys nobody read. Numbers are
 /// quote-tolerant (`5e-5`, which YAML 1.1 resolves as a string, and `"5e-5"` are numbers).
-struct ConfigReader {
+///
+/// Layers, last wins: the file, then the chosen profile of its `profiles` section (a mapping
+/// of profile names to keys, nested or dotted), then `--set KEY=VALUE` overrides.
+///
+///     var r = try ConfigReader(yaml: text, profile: "quick", overrides: ["training.max_steps=5"])
+///     let steps = try r.optionalInt("training.max_steps")
+///     try r.finish()
+public struct ConfigReader {
     private var values: [String: Any] = [:]
     private var read: Set<String> = []
+    private var readOrder: [String] = []
+    /// Profile names the file defines, in file order.
+    public private(set) var profiles: [String] = []
 
     /// `yaml` may be nil (all defaults). `overrides` are `KEY=VALUE` strings (`--set`).
-    init(yaml: String?, overrides: [String]) throws {
+    /// `profile` names an entry of the file's `profiles` section.
+    public init(yaml: String?, profile: String? = nil, overrides: [String]) throws {
+        var profileValues: [String: Any]?
         if let yaml, !yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             let root: Any?
             do { root = try Yams.load(yaml: yaml) } catch {
                 throw TrainingError.badConfig("the config is not valid YAML: \(error)")
             }
             if let root, !(root is NSNull) {
-                guard let mapping = root as? [AnyHashable: Any] else {
-                    throw TrainingError.badConfig("the config must be a mapping of sections (model, training, epoch_calculation, hardware_monitoring)")
+                guard var mapping = root as? [AnyHashable: Any] else {
+                    throw TrainingError.badConfig("the config must be a mapping of sections (repository, scrape, tokenizer, dataset, embeddings, model, training, ...)")
                 }
-                try flatten(mapping, prefix: "")
+                if let section = mapping.removeValue(forKey: "profiles"), !(section is NSNull) {
+                    guard let entries = section as? [AnyHashable: Any] else {
+                        throw TrainingError.badConfig("profiles: expected a mapping of profile names to keys, got \(Self.describe(section))")
+                    }
+                    profiles = Self.fileOrder(of: entries.keys.map { "\($0)" }, in: yaml)
+                    if let profile {
+                        guard let chosen = entries[profile] ?? entries.first(where: { "\($0.key)" == profile })?.value else {
+                            throw TrainingError.badConfig("--profile \(profile): no such profile in the config (profiles: \(profiles.joined(separator: ", ")))")
+                        }
+                        var flat: [String: Any] = [:]
+                        if let keys = chosen as? [AnyHashable: Any] { try Self.flatten(keys, prefix: "", into: &flat) }
+                        else if !(chosen is NSNull) {
+                            throw TrainingError.badConfig("profiles.\(profile): expected a mapping of keys, got \(Self.describe(chosen))")
+                        }
+                        profileValues = flat
+                    }
+                }
+                try Self.flatten(mapping, prefix: "", into: &values)
             }
         }
+        if let profile, profileValues == nil {
+            throw TrainingError.badConfig("--profile \(profile): the config defines no profiles" + (yaml == nil ? " (no config file was read; pass --config FILE)" : ""))
+        }
+        for (key, value) in profileValues ?? [:] { values[key] = value }
         for override in overrides {
             guard let eq = override.firstIndex(of: "="), eq != override.startIndex else {
                 throw TrainingError.badConfig("--set \(override): expected KEY=VALUE, e.g. --set training.max_steps=100")
@@ -33,39 +66,57 @@ struct ConfigReader {
         }
     }
 
-    private mutating func flatten(_ mapping: [AnyHashable: Any], prefix: String) throws {
+    private static func flatten(_ mapping: [AnyHashable: Any], prefix: String, into values: inout [String: Any]) throws {
         for (k, v) in mapping {
             let key = prefix + "\(k)"
-            if let nested = v as? [AnyHashable: Any] { try flatten(nested, prefix: key + ".") } else { values[key] = v }
+            if let nested = v as? [AnyHashable: Any] { try flatten(nested, prefix: key + ".", into: &values) } else { values[key] = v }
         }
     }
 
+    /// `names` sorted by where `name:` first appears in `text` (Yams' mappings are unordered).
+    private static func fileOrder(of names: [String], in text: String) -> [String] {
+        names.sorted { (text.range(of: "\($0):")?.lowerBound ?? text.endIndex) < (text.range(of: "\($1):")?.lowerBound ?? text.endIndex) }
+    }
+
     private mutating func raw(_ key: String) -> Any? {
-        read.insert(key)
+        mark(key)
         guard let v = values[key], !(v is NSNull) else { return nil }
         return v
     }
 
-    mutating func double(_ key: String, _ fallback: Double) throws -> Double {
+    private mutating func mark(_ key: String) {
+        if read.insert(key).inserted { readOrder.append(key) }
+    }
+
+    /// Whether the file, the profile or an override sets `key` (to anything, null included).
+    public func isSet(_ key: String) -> Bool { values[key] != nil }
+
+    /// Accepts every key of `section` without reading it: for a reader that owns only some
+    /// sections of a file whose other sections another reader checks.
+    public mutating func accept(section: String) {
+        for key in values.keys where key.hasPrefix(section + ".") { mark(key) }
+    }
+
+    public mutating func double(_ key: String, _ fallback: Double) throws -> Double {
         guard let v = raw(key) else { return fallback }
         if let d = v as? Double { return d }
         if let i = v as? Int { return Double(i) }
         if let s = v as? String, let d = Double(s.trimmingCharacters(in: .whitespaces)) { return d }
-        throw TrainingError.badConfig("\(key): expected a number, got \(describe(v))")
+        throw TrainingError.badConfig("\(key): expected a number, got \(Self.describe(v))")
     }
 
-    mutating func int(_ key: String, _ fallback: Int) throws -> Int {
+    public mutating func int(_ key: String, _ fallback: Int) throws -> Int {
         guard let v = raw(key) else { return fallback }
         if let i = v as? Int { return i }
         if let d = v as? Double, d == d.rounded(), abs(d) < 1e18 { return Int(d) }
         if let s = v as? String, let d = Double(s.trimmingCharacters(in: .whitespaces)), d == d.rounded(), abs(d) < 1e18 { return Int(d) }
-        throw TrainingError.badConfig("\(key): expected an integer, got \(describe(v))")
+        throw TrainingError.badConfig("\(key): expected an integer, got \(Self.describe(v))")
     }
 
     /// An integer, or null / absent for `nil`.
-    mutating func optionalInt(_ key: String) throws -> Int? {
-        guard values[key] != nil, !(values[key] is NSNull) else { read.insert(key); return nil }
-        if let s = values[key] as? String, ["null", "none", "~", ""].contains(s.lowercased()) { read.insert(key); return nil }
+    public mutating func optionalInt(_ key: String) throws -> Int? {
+        guard values[key] != nil, !(values[key] is NSNull) else { mark(key); return nil }
+        if let s = values[key] as? String, ["null", "none", "~", ""].contains(s.lowercased()) { mark(key); return nil }
         return try int(key, 0)
     }
 
@@ -76,19 +127,28 @@ struct ConfigReader {
             if ["auto", "null", "none", "~", ""].contains(s.lowercased().trimmingCharacters(in: .whitespaces)) { return nil }
             if let parsed = (try? Yams.load(yaml: s)).flatMap({ $0 }) { v = parsed }
         }
-        guard let list = v as? [Any] else { throw TrainingError.badConfig("\(key): expected a list of integers such as [1, 1], or auto; got \(describe(v))") }
+        guard let list = v as? [Any] else { throw TrainingError.badConfig("\(key): expected a list of integers such as [1, 1], or auto; got \(Self.describe(v))") }
         return try list.map { item in
             if let i = item as? Int { return i }
             if let d = item as? Double, d == d.rounded(), abs(d) < 1e18 { return Int(d) }
-            throw TrainingError.badConfig("\(key): expected a list of integers such as [1, 1], or auto; got \(describe(v))")
+            throw TrainingError.badConfig("\(key): expected a list of integers such as [1, 1], or auto; got \(Self.describe(v))")
         }
     }
 
-    mutating func string(_ key: String, _ fallback: String, allowed: [String]? = nil) throws -> String {
+    /// An integer, or `auto` (also null / absent) for `nil`.
+    public mutating func autoInt(_ key: String) throws -> Int? {
+        if let s = values[key] as? String, s.lowercased() == "auto" { mark(key); return nil }
+        guard values[key] != nil else { mark(key); return nil }
+        do { return try optionalInt(key) } catch {
+            throw TrainingError.badConfig("\(key): expected an integer or auto, got \(Self.describe(values[key]!))")
+        }
+    }
+
+    public mutating func string(_ key: String, _ fallback: String, allowed: [String]? = nil) throws -> String {
         guard let v = raw(key) else { return fallback }
         let s: String
         if let str = v as? String { s = str } else if let i = v as? Int { s = String(i) } else {
-            throw TrainingError.badConfig("\(key): expected text, got \(describe(v))")
+            throw TrainingError.badConfig("\(key): expected text, got \(Self.describe(v))")
         }
         if let allowed, !allowed.contains(s) {
             throw TrainingError.badConfig("\(key): \(s) is not one of \(allowed.joined(separator: ", "))")
@@ -96,27 +156,56 @@ struct ConfigReader {
         return s
     }
 
-    mutating func bool(_ key: String, _ fallback: Bool) throws -> Bool {
+    /// Text, or null / absent for `nil`.
+    public mutating func optionalString(_ key: String) throws -> String? {
+        guard let v = raw(key) else { return nil }
+        if let s = v as? String { return ["null", "~"].contains(s) ? nil : s }
+        throw TrainingError.badConfig("\(key): expected text or null, got \(Self.describe(v))")
+    }
+
+    public mutating func bool(_ key: String, _ fallback: Bool) throws -> Bool {
         guard let v = raw(key) else { return fallback }
         if let b = v as? Bool { return b }
         if let s = v as? String, ["true", "false"].contains(s.lowercased()) { return s.lowercased() == "true" }
-        throw TrainingError.badConfig("\(key): expected true or false, got \(describe(v))")
+        throw TrainingError.badConfig("\(key): expected true or false, got \(Self.describe(v))")
     }
 
-    /// Throws on any key present in the YAML or the overrides that no accessor read.
-    func finish() throws {
+    /// A list of text items: a YAML list, or one comma-separated string (as `--set` gives it).
+    public mutating func stringList(_ key: String, _ fallback: [String]) throws -> [String] {
+        guard let v = raw(key) else { return fallback }
+        if let list = v as? [Any] {
+            return try list.map { item in
+                guard let s = item as? String else { throw TrainingError.badConfig("\(key): expected a list of text, got an item \(Self.describe(item))") }
+                return s
+            }
+        }
+        if var s = v as? String {
+            s = s.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+            return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        throw TrainingError.badConfig("\(key): expected a list of text, got \(Self.describe(v))")
+    }
+
+    /// Throws on any key present in the YAML, the profile or the overrides that no accessor read.
+    public func finish() throws {
         let unknown = values.keys.filter { !read.contains($0) }.sorted()
         guard let first = unknown.first else { return }
         let section = first.split(separator: ".").first.map(String.init) ?? first
         let known = read.filter { $0.hasPrefix(section + ".") }.sorted()
-        let hint = known.isEmpty ? "sections are model, training, epoch_calculation, hardware_monitoring"
+        var sections: [String] = []
+        for key in readOrder {
+            let s = key.split(separator: ".").first.map(String.init) ?? key
+            if !sections.contains(s) { sections.append(s) }
+        }
+        let hint = known.isEmpty ? "sections are \(sections.joined(separator: ", "))"
                                  : "known keys in \(section): \(known.map { String($0.dropFirst(section.count + 1)) }.joined(separator: ", "))"
         throw TrainingError.badConfig("unknown config key \(first) (\(hint))")
     }
 
-    private func describe(_ v: Any) -> String {
+    static func describe(_ v: Any) -> String {
         if let s = v as? String { return "\"\(s)\"" }
         if v is [Any] { return "a list" }
+        if v is [AnyHashable: Any] { return "a mapping" }
         return "\(v)"
     }
 }

@@ -9,6 +9,11 @@ public struct TrainOptions {
     /// The YAML as given (nil: built-in defaults), and `--set KEY=VALUE` overrides.
     public var configYAML: String?
     public var overrides: [String] = []
+    /// `--profile`: an entry of the config's `profiles` section, applied before `overrides`.
+    public var profile: String?
+    /// Sections of the config that belong to other phases (the pipeline's config checks
+    /// them): accepted unread here.
+    public var otherConfigSections: [String] = []
     /// `--device`; nil = `training.device`.
     public var device: Device?
     /// `--resume RUN|latest`: continue that run from its last checkpoint, as a new run.

@@ -18,7 +18,10 @@ extension Trainer {
         // 0 reads the checkpoint, so it then takes rank 0's. Its own dataset and threads.
         let ownConfig = options.configYAML == nil && options.resume != nil
             ? Result<TrainingConfig?, Error>.success(nil)
-            : Result { try TrainingConfig.load(yaml: options.configYAML, overrides: options.overrides) }
+            : Result {
+                try TrainingConfig.load(yaml: options.configYAML, profile: options.profile, overrides: options.overrides,
+                                        otherSections: options.otherConfigSections)
+            }
         let data = Result { try TrainingData(directory: options.dataDirectory) }
         var offer = RankOffer(rank: world.rank)
         do {

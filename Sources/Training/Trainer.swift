@@ -37,7 +37,10 @@ public enum Trainer {
             try run.startPhase("train")
             return run
         }
-        let loaded = Result { try TrainingConfig.load(yaml: yaml, overrides: options.overrides) }
+        let loaded = Result {
+            try TrainingConfig.load(yaml: yaml, profile: resume != nil && options.configYAML == nil ? nil : options.profile,
+                                    overrides: options.overrides, otherSections: options.otherConfigSections)
+        }
 
         // 2-5. Data, device, model sizes, plan (when the config loaded).
         let prepared = loaded.flatMap { config in Result { try prepare(options, config: config, resume: resume) } }

@@ -87,9 +87,23 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public init() {}
 
     /// Parses `yaml` (nil: defaults only) and applies `overrides` (`KEY=VALUE`).
-    /// Unknown keys and wrong types throw `TrainingError.badConfig` naming the key.
-    public static func load(yaml: String?, overrides: [String] = []) throws -> TrainingConfig {
-        var r = try ConfigReader(yaml: yaml, overrides: overrides)
+    /// Unknown keys and wrong types throw `TrainingError.badConfig` naming the key. Keys of
+    /// `otherSections` (the rest of the pipeline's config, which its own reader checks) are
+    /// accepted unread.
+    public static func load(yaml: String?, profile: String? = nil, overrides: [String] = [],
+                            otherSections: [String] = []) throws -> TrainingConfig {
+        var r = try ConfigReader(yaml: yaml, profile: profile, overrides: overrides)
+        let c = try read(&r)
+        for section in otherSections { r.accept(section: section) }
+        try r.finish()
+        try c.validate()
+        return c
+    }
+
+    /// Reads the four training sections (model, training, epoch_calculation,
+    /// hardware_monitoring) from `r`, the built-in defaults for keys it lacks. The caller
+    /// finishes the reader and validates.
+    public static func read(_ r: inout ConfigReader) throws -> TrainingConfig {
         var c = TrainingConfig()
         let d = TrainingConfig()
         c.model.preset = try r.string("model.preset", d.model.preset, allowed: ModelPreset.allCases.map(\.rawValue))
@@ -103,12 +117,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 
         let t = d.training
         c.training.device = try r.string("training.device", t.device, allowed: Device.allCases.map(\.rawValue))
-        if let s = try? r.string("training.threads", "auto"), s == "auto" { c.training.threads = nil }
-        else { c.training.threads = try r.optionalInt("training.threads") }
+        c.training.threads = try r.autoInt("training.threads")
         c.training.baseLearningRate = try r.double("training.base_learning_rate", t.baseLearningRate)
         c.training.referenceBatchSize = try r.int("training.reference_batch_size", t.referenceBatchSize)
-        if let s = try? r.string("training.batch_size", "auto"), s == "auto" { c.training.batchSize = nil }
-        else { c.training.batchSize = try r.optionalInt("training.batch_size") }
+        c.training.batchSize = try r.autoInt("training.batch_size")
         c.training.maxBatchSize = try r.int("training.max_batch_size", t.maxBatchSize)
         c.training.gradientAccumulationSteps = try r.int("training.gradient_accumulation_steps", t.gradientAccumulationSteps)
         c.training.weightDecay = try r.double("training.weight_decay", t.weightDecay)
@@ -148,8 +160,6 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         c.hardwareMonitoring.gpuMemoryThresholdMediumGb = try r.double("hardware_monitoring.gpu_memory_threshold_medium_gb", h.gpuMemoryThresholdMediumGb)
         c.hardwareMonitoring.memoryThresholdWarnPct = try r.double("hardware_monitoring.memory_threshold_warn_pct", h.memoryThresholdWarnPct)
         c.hardwareMonitoring.memoryThresholdStopPct = try r.double("hardware_monitoring.memory_threshold_stop_pct", h.memoryThresholdStopPct)
-        try r.finish()
-        try c.validate()
         return c
     }
 

@@ -122,7 +122,7 @@ public struct TrainingRunPlan: Sendable, Equatable, Codable {
     /// `training.batch_size: auto`. On CUDA: GPU memory tiers. On CPU: what fits a quarter
     /// of this rank's share of the free RAM given the activations one sequence of
     /// `sequenceLength` needs.
-    static func autoBatchSize(model g: GPTConfig, sequenceLength: Int, device: Device, config: TrainingConfig,
+    public static func autoBatchSize(model g: GPTConfig, sequenceLength: Int, device: Device, config: TrainingConfig,
                               ranksOnThisMachine: Int = 1) -> Int {
         let hm = config.hardwareMonitoring
         if device == .cuda, let total = HardwareMonitor().sample().gpus.first?.memoryTotalBytes {

@@ -9,7 +9,7 @@ struct BlockLab: AsyncParsableCommand {
         commandName: "blocklab",
         abstract: "Train code models on git history; every run recorded in one SQLite store.",
         version: BlockLabVersion.string,
-        subcommands: storeCommands + gitCommands + tokenizerCommands + trainingCommands + embeddingCommands + dashboardCommands
+        subcommands: pipelineCommands + storeCommands + gitCommands + tokenizerCommands + trainingCommands + embeddingCommands + dashboardCommands
             + [Bench.self]
     )
 }

@@ -35,9 +35,9 @@ struct EmbedCommand: ParsableCommand {
                                        modelDirectory: model.map { URL(fileURLWithPath: $0) } ?? SentenceModel.defaultDirectory,
                                        batchSize: batchSize, threads: threads)
         let target: EmbedPhase.Target = runRef.map { .existingRun($0) } ?? .newRun(RunSpec(name: name))
-        let meter = ProgressLine(label: "blocklab embed", unit: "commits")
+        let meter = Progress(label: "blocklab embed")
         defer { meter.finish() }
-        let outputs = try EmbedPhase(inputs).run(store: store, target: target, progress: meter.update)
+        let outputs = try EmbedPhase(inputs).run(store: store, target: target, progress: { meter.update($0, unit: "commits") })
         meter.finish()
         let s = outputs.stats
         if output.format == .json { try output.printJSON(EmbedSummary(runID: outputs.runID, stats: s)); return }

@@ -28,9 +28,9 @@ struct PushCommand: ParsableCommand {
         let store = try storeOptions.openForWriting()
         let options = QdrantPush.Options(url: qdrantUrl, collection: collection, apiKey: try qdrant.apiKey(), batchSize: batchSize,
                                          model: model, force: force, timeouts: qdrant.timeouts)
-        let meter = ProgressLine(label: "blocklab push", unit: "points")
+        let meter = Progress(label: "blocklab push")
         defer { meter.finish() }
-        let stats = try QdrantPush(options).run(store: store, runRef: runRef, progress: meter.update)
+        let stats = try QdrantPush(options).run(store: store, runRef: runRef, progress: { meter.update($0, unit: "points") })
         meter.finish()
         if output.format == .json { try output.printJSON(stats); return }
         output.print(headers: ["run", "collection", "points", "sent", "skipped", "seconds", "points_per_s"], rows: [[

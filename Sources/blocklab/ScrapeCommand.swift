@@ -2,8 +2,10 @@ import ArgumentParser
 import ExperimentStore
 import Foundation
 import GitHistory
+import Pipeline
 
-/// `blocklab scrape`: phases 0 and 1. Writes `OUT/commits.jsonl` and `OUT/files.jsonl`
+/// `blocklab scrape`: phases 0 and 1, as the pipeline runs them (`AnalysePhase`,
+/// `ScrapePhase`). Writes `OUT/commits.jsonl` and `OUT/files.jsonl`
 /// (format: docs/scrape.md) and records one run with the `analyse` and
 /// `scrape` phases and both files as artifacts (unless `--no-store`).
 struct ScrapeCommand: ParsableCommand {
@@ -46,40 +48,36 @@ struct ScrapeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let analysis: RepositoryAnalysis
         let scraper: Scraper
         do {
             scraper = try Scraper(repository: source.repo, refs: source.selection, options: options)
-            analysis = RepositoryAnalysis(of: scraper, estimate: estimate.parameters)
         } catch {
             throw CLIError(error.description)
         }
         let run = noStore ? nil : try startRun(head: scraper.headCommit)
-        try run?.startPhase("analyse")
-        try run?.finishPhase("analyse", stats: analysis)
-        try run?.startPhase("scrape")
-
-        let meter = ProgressMeter(label: "blocklab scrape")
-        let summary: ScrapeSummary
+        let meter = Progress(label: "blocklab scrape")
+        let scrape = ScrapePhase(.init(scraper: scraper, directory: URL(fileURLWithPath: out)))
+        let outputs: ScrapePhase.Outputs
         do {
-            summary = try scraper.write(to: URL(fileURLWithPath: out)) { done, total in meter.update(done, total) }
+            if let run {
+                _ = try run.phase(AnalysePhase.name.rawValue) { try AnalysePhase(.init(scraper: scraper, estimate: estimate.parameters)).run($0) }
+                outputs = try run.phase(ScrapePhase.name.rawValue) { phase in
+                    let outputs = try scrape.run(phase, progress: meter)
+                    for file in outputs.files { try phase.artifact(path: file.path, kind: file.kind) }
+                    return outputs
+                }
+                try run.finish()
+            } else {
+                outputs = try scrape.run(nil, progress: meter)
+            }
             meter.finish()
         } catch {
             meter.finish()
-            let message = error.description
-            try? run?.finishPhase("scrape", status: .failed, error: message)
-            try? run?.finish(status: .failed, error: message)
-            throw CLIError(message)
+            try? run?.finish(status: .failed, error: "\(error)")
+            throw CLIError("\(error)")
         }
-        if let run {
-            for file in ["commits.jsonl", "files.jsonl"] {
-                _ = try run.recordArtifact(path: (out as NSString).appendingPathComponent(file), kind: "dataset")
-            }
-            let error = summary.commitsWithErrors > 0 ? "\(summary.commitsWithErrors) commits with unreadable objects (see their error field)" : nil
-            try run.finishPhase("scrape", stats: summary, error: error)
-            try run.finish()
-            FileHandle.standardError.write(Data("blocklab scrape: recorded run \(run.id) in \(storeOptions.path)\n".utf8))
-        }
+        if let run { meter.note("recorded run \(run.id) in \(storeOptions.path)") }
+        guard let summary = outputs.summary else { return }
         try output.printRecord(json: try ScrapeCommand.encoder.encode(summary)) {
             print(OutputOptions.table(headers: ["output", "records", "bytes"], rows: [
                 [(out as NSString).appendingPathComponent("commits.jsonl"), "\(summary.commits)", "\(summary.commitsBytes)"],

@@ -1,9 +1,10 @@
 import ArgumentParser
 import ExperimentStore
 import Foundation
+import Pipeline
 import Tokenizer
 
-/// `blocklab tokenize`: phase 2. JSONL records in; `OUT/tokenizer/`, `OUT/train.bin`,
+/// `blocklab tokenize`: phase 2, as the pipeline runs it (`TokenizePhase`). JSONL records in; `OUT/tokenizer/`, `OUT/train.bin`,
 /// `OUT/val.bin`, `OUT/dataset.json` out; one store run with the phase and the files as
 /// artifacts (unless `--no-store`). Progress goes to stderr, the summary to stdout.
 struct TokenizeCommand: ParsableCommand {
@@ -57,7 +58,6 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let builder = DatasetBuilder(options)
         var run: RunHandle?
         if !noStore {
             let store = try storeOptions.openForWriting()
@@ -69,30 +69,26 @@ struct TokenizeCommand: ParsableCommand {
             ], options: [.sortedKeys])
             run = try store.startRun(RunSpec(name: name, config: ConfigSnapshot(yaml: nil, resolvedJSON: config)))
             TerminationSignals.endRunsOnSignal()
-            try run?.startPhase("tokenize")
         }
-        let manifest: DatasetManifest
+        let phase = TokenizePhase(.init(files: input.map { URL(fileURLWithPath: $0) }, directory: URL(fileURLWithPath: out), options: options))
+        let outputs: TokenizePhase.Outputs
         do {
-            manifest = try builder.build(inputs: input, output: out, sha256: { try ExperimentStore.sha256(ofFile: $0).hex },
-                                         progress: { tokenizeProgress($0) })
+            if let run {
+                outputs = try run.phase(TokenizePhase.name.rawValue) { recorder in
+                    let outputs = try phase.run(recorder, progress: tokenizeDisplay)
+                    for file in outputs.files { try recorder.artifact(path: file.path, kind: file.kind, name: file.name) }
+                    return outputs
+                }
+                try run.finish()
+                tokenizeDisplay.note("recorded run \(run.id) in \(storeOptions.path)")
+            } else {
+                outputs = try phase.run(nil, progress: tokenizeDisplay)
+            }
         } catch {
-            let message = (error as? TokenizerError)?.message ?? "\(error)"
-            try? run?.finishPhase("tokenize", status: .failed, error: message)
-            try? run?.finish(status: .failed, error: message)
-            throw CLIError(message)
+            try? run?.finish(status: .failed, error: "\(error)")
+            throw CLIError("\(error)")
         }
-        if let run {
-            let directory = (out as NSString).appendingPathComponent("tokenizer")
-            for file in BPETokenizer.fileNames {
-                try run.recordArtifact(path: (directory as NSString).appendingPathComponent(file), kind: "tokenizer", name: "tokenizer/\(file)")
-            }
-            for file in ["train.bin", "val.bin", "dataset.json"] {
-                try run.recordArtifact(path: (out as NSString).appendingPathComponent(file), kind: "dataset")
-            }
-            try run.finishPhase("tokenize", stats: TokenizeStats(manifest))
-            try run.finish()
-            tokenizeProgress("recorded run \(run.id) in \(storeOptions.path)")
-        }
+        guard let manifest = outputs.manifest else { return }
         // json: dataset.json as written; csv: its fields in one row.
         try output.printRecord(json: try manifest.encodedJSON()) {
             print(OutputOptions.table(headers: ["split", "records", "tokens", "sequences", "last sequence real tokens"], rows: [
@@ -106,6 +102,5 @@ struct TokenizeCommand: ParsableCommand {
 
 extension SplitMethod: ExpressibleByArgument {}
 
-func tokenizeProgress(_ line: String) {
-    FileHandle.standardError.write(Data("blocklab tokenize: \(line)\n".utf8))
-}
+private let tokenizeDisplay = Progress(label: "blocklab tokenize")
+

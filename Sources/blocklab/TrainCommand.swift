@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentStore
 import Foundation
+import Pipeline
 import Tokenizer
 import Torch
 import Training
@@ -19,6 +20,8 @@ struct TrainCommand: ParsableCommand {
     var data: String
     @Option(name: .long, help: ArgumentHelp("Training config (default: ./training_config.yaml if present, else built-in defaults).", valueName: "file"))
     var config: String?
+    @Option(name: .long, help: ArgumentHelp("A profile of the config's `profiles` section, e.g. quick or full.", valueName: "name"))
+    var profile: String?
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set training.max_steps=100 (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
     @Option(name: .long, help: ArgumentHelp("Output directory for checkpoints and the report.", valueName: "dir"))
@@ -46,6 +49,9 @@ struct TrainCommand: ParsableCommand {
         var options = TrainOptions(dataDirectory: URL(fileURLWithPath: data), outputDirectory: URL(fileURLWithPath: out))
         options.configYAML = yaml
         options.overrides = overrides
+        options.profile = profile
+        // The pipeline's config file holds every phase's section; train reads its own four.
+        options.otherConfigSections = PipelineConfig.ownSections
         options.device = device
         options.resume = resume
         options.runName = name

@@ -18,10 +18,12 @@ import Synchronization
 /// (`SIG_IGN` would be inherited by children and discards the signal), and nothing depends
 /// on which thread the kernel picks to deliver it.
 enum TerminationSignals {
-    /// Finishes every open run as `killed` on SIGINT or SIGTERM, then exits 128 + n.
-    static func endRunsOnSignal() {
+    /// Finishes every open run as `killed` on SIGINT or SIGTERM, runs `afterwards` (e.g.
+    /// writing a killed run's manifest), then exits 128 + n.
+    static func endRunsOnSignal(afterwards: (@Sendable () -> Void)? = nil) {
         installOnce()
         forwardedPIDs.withLock { $0 = nil }
+        if let afterwards { whenKilled.withLock { $0 = afterwards } }
     }
 
     /// Sends SIGINT and SIGTERM that another process sent to this one on to `pid`.
@@ -37,6 +39,7 @@ enum TerminationSignals {
     // MARK: Machinery
 
     private static let forwardedPIDs = Mutex<[pid_t]?>(nil)
+    private static let whenKilled = Mutex<(@Sendable () -> Void)?>(nil)
     private static let installed = Mutex(false)
 
     private static func installOnce() {
@@ -76,6 +79,7 @@ enum TerminationSignals {
             }
             let name = number == SIGINT ? "SIGINT" : "SIGTERM"
             RunHandle.finishEveryOpenRun(status: .killed, error: "stopped by \(name)")
+            whenKilled.withLock { $0 }?()
             // _exit, not exit: the runs are finished and synced, and exit's static destructors
             // would tear libraries down under threads still using them (libtorch's Gloo
             // threads abort the process that way). Only stdio's buffers need writing out.

@@ -2,13 +2,13 @@ import Foundation
 import Tokenizer
 
 /// What the store's `phases.stats_json` holds for phase 2.
-struct TokenizeStats: Encodable {
+public struct TokenizeStats: Encodable, Sendable {
     var vocabSize, sequenceLength, overlap, trainSequences, valSequences, trainTokens, valTokens, epochs: Int
     var tokensBySource: [String: Int]
     var tokenizerSHA256: String
     var trainSeconds: Double?
 
-    init(_ m: DatasetManifest) {
+    public init(_ m: DatasetManifest) {
         vocabSize = m.vocabSize; sequenceLength = m.sequenceLength; overlap = m.overlap
         trainSequences = m.train.sequences; valSequences = m.val.sequences
         trainTokens = m.train.streamTokens; valTokens = m.val.streamTokens; epochs = m.epochs.value
