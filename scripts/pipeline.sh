@@ -4,6 +4,7 @@
 # project's own history unless a path is given), and prints where the store, model,
 # manifest and report are, then `blocklab runs`.
 # Usage: bash scripts/pipeline.sh [REPO] [more `blocklab pipeline` flags, e.g. --set training.max_steps=300]
+# The store is $BLOCKLAB_STORE, else ./blocklab.db.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="${1:-.}"
@@ -13,6 +14,7 @@ swift build -c release --product blocklab >&2
 swift build -c release --product BlockLabTorch >&2
 bin=.build/release/blocklab
 start=$(date +%s)
-"$bin" pipeline --repo "$repo" --profile quick "$@"
+store="${BLOCKLAB_STORE:-blocklab.db}"
+"$bin" pipeline --repo "$repo" --profile quick --store "$store" "$@"
 echo "pipeline time: $(( $(date +%s) - start )) s" >&2
-"$bin" runs
+"$bin" runs --store "$store"
