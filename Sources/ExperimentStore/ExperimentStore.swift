@@ -59,7 +59,10 @@ public final class ExperimentStore: Sendable {
             }
         }
         do {
+            if mode == .readOnly { try Self.upgradeIfOlder(path: path, configuration: config) }
             pool = try DatabasePool(path: path, configuration: config)
+        } catch let error as StoreError {
+            throw error.withPath(path)
         } catch {
             throw StoreError.from(error, path: path)
         }
@@ -73,6 +76,25 @@ public final class ExperimentStore: Sendable {
             throw error.withPath(path)
         } catch {
             throw StoreError.from(error, path: path)
+        }
+    }
+
+    /// A store written by an older BlockLab, opened by a command that only reads: its missing
+    /// migrations are applied first (each in its own transaction, as a writing command would),
+    /// so reading works after an upgrade. A file that cannot be written is named, with the fix.
+    private static func upgradeIfOlder(path: String, configuration: Configuration) throws {
+        let applied = try DatabaseQueue(path: path, configuration: configuration).read { db in
+            try Migrator.checkVersion(db)
+            return try Migrator.appliedVersion(db)
+        }
+        guard applied < Migrator.latestVersion else { return }
+        var writable = configuration
+        writable.readonly = false
+        do {
+            try Migrator.migrate(try DatabasePool(path: path, configuration: writable))
+        } catch {
+            throw StoreError.readOnly(path: path, detail: "it was written by an older BlockLab (schema version \(applied)) and "
+                                      + "must be upgraded to version \(Migrator.latestVersion) once, which failed: \(error)")
         }
     }
 
