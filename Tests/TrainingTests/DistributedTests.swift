@@ -116,8 +116,11 @@ import Torch
                     let group = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: 2, timeout: 20)
                     let sum = try group.sum([Double(rank + 1), 10 * Double(rank + 1)])
                     let gathered = try group.gather(Array(repeating: UInt8(rank + 65), count: rank + 1))
-                    try Torch.manualSeed(UInt64(rank + 1))   // different initial weights on each rank
-                    let model = try GPTModel(config: config)
+                    // Different initial weights on each rank. The seed is libtorch's one global
+                    // generator, which both threads share, so each rank keeps what it started with.
+                    let model = try Results.seeded { try Torch.manualSeed(UInt64(rank + 1)); return try GPTModel(config: config) }
+                    let initial = try model.read(parameter: 0)
+                    if rank == 0 { results.rankZeroInitial = initial }
                     try group.broadcast(parameters: model, from: 0)
                     results.set(rank, (sum, gathered, try model.read(parameter: 0)))
                 } catch {
@@ -130,8 +133,9 @@ import Torch
         let zero = try #require(results.value(0)), one = try #require(results.value(1))
         #expect(zero.sum == [3, 30] && one.sum == [3, 30])
         #expect(zero.gathered == [[65], [66, 66]] && one.gathered == zero.gathered)
-        try Torch.manualSeed(1)
-        let rankZeroWeights = try GPTModel(config: config).read(parameter: 0)
+        let rankZeroWeights = try #require(results.rankZeroInitial)
+        try Torch.manualSeed(2)
+        #expect(try GPTModel(config: config).read(parameter: 0) != rankZeroWeights)   // rank 1 started elsewhere
         #expect(zero.weights == rankZeroWeights && one.weights == rankZeroWeights)
     }
 
@@ -161,6 +165,16 @@ private final class Results: @unchecked Sendable {
     func set(_ rank: Int, _ value: Value) { lock.withLock { values[rank] = value; lock.broadcast() } }
     func fail(_ message: String) { lock.withLock { errors.append(message); lock.broadcast() } }
     func value(_ rank: Int) -> Value? { lock.withLock { values[rank] } }
+    /// Rank 0's parameter 0 before the broadcast.
+    var rankZeroInitial: [Float]? {
+        get { lock.withLock { initial } }
+        set { lock.withLock { initial = newValue } }
+    }
+    private var initial: [Float]?
+
+    /// Seeding and initialising a model as one step: the threads share libtorch's generator.
+    private static let seeding = NSLock()
+    static func seeded<T>(_ body: () throws -> T) rethrows -> T { try seeding.withLock { try body() } }
 
     /// Waits until `count` ranks reported (values or errors); whether all gave values.
     func wait(for count: Int) -> Bool {
