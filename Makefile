@@ -14,7 +14,7 @@ test:
 	bash scripts/test.sh
 
 build:
-	swift build -c release --product blocklab && swift build -c release --product BlockLabTorch
+	bash scripts/build.sh
 
 bench-store: build
 	$(BLOCKLAB) bench store

@@ -116,14 +116,21 @@ let pipelineTargets: [Target] = [
 let pipelineCommandDependencies: [Target.Dependency] = ["Pipeline"]
 
 let commandTargets: [Target] = [
+    // The commands that read or edit the store (runs, show, sql, export, ...) and the output
+    // conventions every command shares (--format, tables, CSV, --store): they link the store only.
+    .target(name: "StoreCommands", dependencies: [argumentParser, "ExperimentStore", "HardwareMonitor"]),
+    // `blocklab`, the command people type: runs the store commands itself (milliseconds to start)
+    // and execs `blocklab-full` beside it for every other command.
+    .executableTarget(name: "blocklab", dependencies: [argumentParser, "ExperimentStore", "StoreCommands"]),
+    // Every command: the pipeline, git, tokenizer, training, embeddings, dashboard, benchmarks.
     .executableTarget(
-        name: "blocklab",
+        name: "blocklab-full",
         dependencies: [argumentParser, yams, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
-                       "DurableFiles", "Benchmarks"]
+                       "DurableFiles", "Benchmarks", "StoreCommands"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
             + dashboardCommandDependencies + embeddingCommandDependencies + pipelineCommandDependencies
     ),
-    // Runs the built binary; depends on no BlockLab module (only the Qdrant test server) so it tests what a user runs.
+    // Runs the built binaries; depends on no BlockLab module (only the Qdrant test server) so it tests what a user runs.
     .testTarget(name: "blocklabTests", dependencies: ["QdrantTestSupport"]),
 ]
 
@@ -131,6 +138,7 @@ let package = Package(
     name: "BlockLab",
     products: [
         .executable(name: "blocklab", targets: ["blocklab"]),
+        .executable(name: "blocklab-full", targets: ["blocklab-full"]),
         .library(name: "ExperimentStore", targets: ["ExperimentStore"]),
         .library(name: "TrainingPlan", targets: ["TrainingPlan"]),
         .library(name: "HardwareMonitor", targets: ["HardwareMonitor"]),

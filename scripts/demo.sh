@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh --base
-swift build -c release --product blocklab >&2
+bash scripts/build.sh
 bin=.build/release/blocklab
 "$bin" demo
 "$bin" runs

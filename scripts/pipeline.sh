@@ -10,8 +10,7 @@ cd "$(dirname "$0")/.."
 repo="${1:-.}"
 [ $# -gt 0 ] && shift
 source scripts/setup.sh --base
-swift build -c release --product blocklab >&2
-swift build -c release --product BlockLabTorch >&2
+bash scripts/build.sh
 bin=.build/release/blocklab
 start=$(date +%s)
 store="${BLOCKLAB_STORE:-blocklab.db}"

@@ -80,7 +80,9 @@ public struct BenchCLI: AsyncParsableCommand {
                 Command(key: "sqlite3_ms", label: "sqlite3", program: sqlite3, arguments: [storePath, Self.query]),
                 Command(key: "swift_floor_ms", label: "Swift floor", program: floor.path, arguments: []),
                 Command(key: "spawn_ms", label: "harness", program: "/bin/true", arguments: []),
-            ]
+            ] + (fullBinary(beside: blocklab).map {
+                [Command(key: "full_version_ms", label: "blocklab-full --version", program: $0, arguments: ["--version"])]
+            } ?? [])
             try await check(commands, expectedCount: runs * steps * keys, progress: progress)
 
             var times = [String: [Double]]()
@@ -127,16 +129,29 @@ public struct BenchCLI: AsyncParsableCommand {
                                        Self.floorMultipleTarget, met ? "met" : "missed"))
         }
         report.figure("harness: spawn and reap /bin/true (ms)", blocklab: report["spawn_ms"])
+        if let full = report["full_version_ms"] {
+            report.figure("blocklab-full --version, every command's start before the split (ms)", blocklab: full)
+        }
         report.figures["targets_met"] = .bool(allMet)
     }
 
-    /// The binary to measure: `--blocklab`, else the running executable.
+    /// The binary to measure: `--blocklab`, else the `blocklab` launcher beside the running
+    /// executable (`bench` itself runs in `blocklab-full`).
     private func blocklabBinary() throws -> String {
-        let path = blocklab ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let path = blocklab ?? beside.appendingPathComponent("blocklab").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw BenchError("--blocklab \(path) is not an executable file: name a built blocklab binary.")
         }
         return path
+    }
+
+    /// `blocklab-full` beside the measured launcher, when it is there: its start-up is what
+    /// every command cost before the store commands had a binary of their own.
+    private func fullBinary(beside launcher: String) -> String? {
+        let path = URL(fileURLWithPath: launcher).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("blocklab-full").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
     /// Reuses the store at `path` when it is a finished benchmark store of this shape, else

@@ -60,7 +60,7 @@ extension ExperimentStore {
             throw StoreError.invalid("cannot merge \(path) into itself")
         }
         do {
-            return try pool.writeWithoutTransaction { db in
+            return try database.writeWithoutTransaction { db in
                 try db.execute(sql: "ATTACH DATABASE ? AS other", arguments: [otherPath])
                 defer { try? db.execute(sql: "DETACH DATABASE other") }
                 var report = MergeReport(imported: [], skipped: 0, metricPoints: 0)

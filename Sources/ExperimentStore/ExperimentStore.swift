@@ -14,14 +14,24 @@ public final class ExperimentStore: Sendable {
     public enum Mode: Sendable {
         /// Creates the file (owner-only permissions) and migrates it when needed.
         case readWrite
-        /// The file must exist and be a BlockLab store; nothing is written.
+        /// The file must exist and be a BlockLab store; nothing is written. One connection,
+        /// opened once: what a command that reads and exits needs.
         case readOnly
+        /// As `.readOnly`, through a pool of read-only connections, so many threads read at
+        /// once (a server answering requests in parallel).
+        case readOnlyConcurrent
+
+        /// Whether this mode writes nothing.
+        public var isReadOnly: Bool { self != .readWrite }
     }
 
     /// The file this store lives in, as given.
     public let path: String
     public let mode: Mode
-    let pool: DatabasePool
+    /// A pool (one writer, concurrent readers) in `.readWrite` and `.readOnlyConcurrent` mode; in
+    /// `.readOnly` mode one read-only connection, opened once: a pool opens three (its writer, a
+    /// reader, and the version check's), which was a fifth of a reading command's start-up.
+    let database: any DatabaseWriter
 
     /// How long a writer waits for another process's transaction before giving up.
     public static let busyTimeout: TimeInterval = 60
@@ -41,7 +51,7 @@ public final class ExperimentStore: Sendable {
             throw StoreError.notADatabase(path: path)
         }
         switch mode {
-        case .readOnly:
+        case .readOnly, .readOnlyConcurrent:
             guard exists else { throw StoreError.notFound(path: path) }
         case .readWrite:
             if !exists { try Self.createOwnerOnlyFile(at: path) }
@@ -51,7 +61,7 @@ public final class ExperimentStore: Sendable {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(Self.busyTimeout)
-        config.readonly = (mode == .readOnly)
+        config.readonly = mode.isReadOnly
         config.label = "ExperimentStore"
         config.prepareDatabase { db in
             if !db.configuration.readonly {
@@ -59,18 +69,18 @@ public final class ExperimentStore: Sendable {
             }
         }
         do {
-            if mode == .readOnly { try Self.upgradeIfOlder(path: path, configuration: config) }
-            pool = try DatabasePool(path: path, configuration: config)
-        } catch let error as StoreError {
-            throw error.withPath(path)
-        } catch {
-            throw StoreError.from(error, path: path)
-        }
-        do {
-            if mode == .readWrite {
+            switch mode {
+            case .readWrite:
+                let pool = try DatabasePool(path: path, configuration: config)
                 try Migrator.migrate(pool)
-            } else {
-                try pool.read { db in try Migrator.checkVersion(db) }
+                database = pool
+            case .readOnly:
+                let connection = try DatabaseQueue(path: path, configuration: config)
+                try Self.upgradeIfOlder(connection, path: path, configuration: config)
+                database = connection
+            case .readOnlyConcurrent:
+                try Self.upgradeIfOlder(try DatabaseQueue(path: path, configuration: config), path: path, configuration: config)
+                database = try DatabasePool(path: path, configuration: config)
             }
         } catch let error as StoreError {
             throw error.withPath(path)
@@ -82,8 +92,9 @@ public final class ExperimentStore: Sendable {
     /// A store written by an older BlockLab, opened by a command that only reads: its missing
     /// migrations are applied first (each in its own transaction, as a writing command would),
     /// so reading works after an upgrade. A file that cannot be written is named, with the fix.
-    private static func upgradeIfOlder(path: String, configuration: Configuration) throws {
-        let applied = try DatabaseQueue(path: path, configuration: configuration).read { db in
+    /// A store of a newer BlockLab is refused (`Migrator.checkVersion`).
+    private static func upgradeIfOlder(_ connection: DatabaseQueue, path: String, configuration: Configuration) throws {
+        let applied = try connection.read { db in
             try Migrator.checkVersion(db)
             return try Migrator.appliedVersion(db)
         }
@@ -120,12 +131,12 @@ public final class ExperimentStore: Sendable {
 
     /// Runs `body` in one write transaction, mapping SQLite errors to `StoreError`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch { throw StoreError.from(error, path: path) }
+        do { return try database.write(body) } catch { throw StoreError.from(error, path: path) }
     }
 
     /// Runs `body` on a read snapshot, mapping SQLite errors to `StoreError`.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch { throw StoreError.from(error, path: path) }
+        do { return try database.read(body) } catch { throw StoreError.from(error, path: path) }
     }
 
     /// Runs PRAGMA integrity_check; returns "ok" or SQLite's list of problems.

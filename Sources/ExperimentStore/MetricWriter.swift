@@ -17,16 +17,16 @@ struct MetricWriter {
                         final: (RunStatus, String?)?) throws {
         if final != nil {
             // The last transaction of a run is synced to disk before finish returns.
-            try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         defer {
             if final != nil {
-                try? store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             }
         }
         let runID = runID
         var resolved = keyIDs
-        try store.pool.writeWithoutTransaction { db in
+        try store.database.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 let now = Date().timeIntervalSince1970
                 if resolved.count < batch.keyNames.count {
@@ -68,7 +68,7 @@ struct MetricWriter {
     /// Updates only the heartbeat (between flushes of a run with a long flush interval).
     func writeHeartbeat(to store: ExperimentStore) throws {
         let now = Date().timeIntervalSince1970
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [now, runID])
         }
     }
@@ -80,7 +80,7 @@ struct MetricWriter {
         let status: RunStatus = final.0 == .killed ? .killed : .failed
         let note = "\(lost) points logged at the end could not be written (\(reason))"
         let error = final.1.map { "\($0); \(note)" } ?? note
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: """
                 UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, error = ?
                 WHERE id = ? AND status IN ('running', 'crashed')

@@ -168,7 +168,7 @@ import Testing
             let run = try store.startRun(RunSpec(name: "q"))
             for step in 0..<30 { run.log(step: step, ["loss": Double(step)]) }
             try run.finish()
-            try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }
         let before = try ExperimentStore.sha256(ofFile: path).hex
         let refused = [

@@ -195,13 +195,13 @@ import Testing
         try run.flush()
         // Make the database unable to grow, as a full disk would.
         let pages = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count")! }
-        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = \(pages)") }
+        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = \(pages)") }
         for step in 100..<20_000 { run.log(step: step, ["loss": Double(step), "other": 1]) }
         #expect(throws: StoreError.diskFull(path: dir.file("s.db"))) { try run.flush() }
         #expect(try store.metricHistory(runID: run.id, key: "loss").count == 100)
         #expect(try store.integrityCheck() == "ok")
         // Space again: the batch that failed is written, nothing lost.
-        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
         try run.finish()
         #expect(try store.metricHistory(runID: run.id, key: "loss").count == 20_000)
         #expect(try store.metricSummaries(runID: run.id).first { $0.key == "other" }?.count == 19_900)

@@ -20,12 +20,59 @@ import Testing
         }
     }
 
-    @Test func theBinaryDoesNotLinkLibtorch() throws {
-        let needed = try neededLibraries(CLI.binary)
-        #expect(needed.contains { $0.hasPrefix("libsqlite3") }, "readelf read the binary: \(needed)")
-        #expect(!needed.contains { $0.contains("torch") || $0.contains("c10") }, "\(needed)")
+    /// `blocklab-full`, beside the launcher.
+    private var fullBinary: String {
+        URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("blocklab-full").path
+    }
+
+    /// Neither binary links libtorch; the launcher links the store and nothing heavier.
+    @Test func theBinariesDoNotLinkLibtorchAndTheLauncherOnlyTheStore() throws {
+        let launcher = try neededLibraries(CLI.binary), full = try neededLibraries(fullBinary)
+        for needed in [launcher, full] {
+            #expect(needed.contains { $0.hasPrefix("libsqlite3") }, "readelf read the binary: \(needed)")
+            #expect(!needed.contains { $0.contains("torch") || $0.contains("c10") }, "\(needed)")
+        }
+        #expect(full.contains { $0.hasPrefix("libgit2") } && full.contains { $0.hasPrefix("libcurl") }, "\(full)")
+        #expect(!launcher.contains { $0.hasPrefix("libgit2") || $0.hasPrefix("libcurl") }, "\(launcher)")
         let library = URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("libBlockLabTorch.so").path
         #expect(try neededLibraries(library).contains { $0.hasPrefix("libtorch") }, "the model library beside it does")
+    }
+
+    /// The launcher runs the store commands by itself (copied alone into an empty directory);
+    /// any other command, help, and a command line it cannot parse need `blocklab-full`, whose
+    /// absence is named with the fix.
+    @Test func theLauncherRunsStoreCommandsAloneAndNamesTheFullBinaryWhenMissing() throws {
+        let dir = TempDir()
+        let store = dir.file("s.db")
+        #expect(try CLI.run(["ingest", "--store", store, "--name", "alone"], stdin: metricLines(0..<5)).status == 0)
+        let alone = dir.file("blocklab")
+        try FileManager.default.copyItem(atPath: CLI.binary, toPath: alone)
+        func runAlone(_ arguments: [String]) throws -> CLI.Result {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: alone)
+            process.arguments = arguments
+            process.standardOutput = Pipe()
+            process.standardError = Pipe()
+            try process.run()
+            let collector = OutputCollector(process)
+            process.waitUntilExit()
+            let (out, err) = collector.finish()
+            return CLI.Result(status: process.terminationStatus, stdout: out, stderr: err)
+        }
+        #expect(try runAlone(["--version"]).status == 0)
+        let runs = try runAlone(["runs", "--store", store, "--format", "csv"])
+        #expect(runs.status == 0 && runs.stdout.contains(",alone,"), "\(runs)")
+        let count = try runAlone(["sql", "SELECT count(*) AS n FROM metrics", "--store", store, "--format", "csv"])
+        #expect(count.stdout == "n\r\n10\r\n", "\(count)")  // 5 steps x 2 keys
+
+        for arguments in [["train", "--data", dir.file("data")], ["runs", "--help"], ["runs", "--no-such-flag"], []] {
+            let result = try runAlone(arguments)
+            #expect(result.status == 127, "\(arguments): \(result)")
+            #expect(result.stderr.contains(dir.file("blocklab-full")) && result.stderr.contains("make build"), "\(arguments): \(result.stderr)")
+        }
+        // With it beside the launcher, the same parse error reads as ArgumentParser writes it.
+        let typo = try CLI.run(["runs", "--stor", store])
+        #expect(typo.status == 64 && typo.stderr.contains("Did you mean '--store'?"), "\(typo)")
     }
 
     /// A store command that is running has not mapped libtorch; the commands that need no
@@ -45,6 +92,9 @@ import Testing
         let handle = try #require(FileHandle(forReadingAtPath: "/proc/\(process.processIdentifier)/maps"))
         let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         #expect(maps.contains("libsqlite3"), "the maps were read")
+        // `ingest` is not the launcher's: it exec'd blocklab-full in the same process.
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.processIdentifier)/exe")
+        #expect(executable.hasSuffix("/blocklab-full"), "\(executable)")
         #expect(!maps.contains("libtorch") && !maps.contains("libc10"))
         try input.close()
         process.waitUntilExit()

@@ -26,7 +26,7 @@ final class StoreAccess: Sendable {
         }
         let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         if let open = current.withLock({ $0 }), open.identity == identity { return open.store }
-        let store = try ExperimentStore.open(at: path, mode: .readOnly)
+        let store = try ExperimentStore.open(at: path, mode: .readOnlyConcurrent)
         current.withLock { $0 = (identity, store) }
         return store
     }
