@@ -10,7 +10,7 @@ package struct DeleteCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
 
     package func run() throws {
-        let store = try storeOptions.openForWriting()
+        let store = try storeOptions.openExistingForWriting()
         let info = try store.run(runRef)
         if info.status == .running {
             throw CLIError("run \(info.id) (\(info.name)) is still running (pid \(info.pid ?? 0)); stop it first")

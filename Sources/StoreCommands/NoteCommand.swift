@@ -9,7 +9,7 @@ package struct NoteCommand: ParsableCommand {
     @Argument(help: "The note.") var text: String
 
     package func run() throws {
-        let store = try storeOptions.openForWriting()
+        let store = try storeOptions.openExistingForWriting()
         try store.setNote(runID: try store.run(runRef).id, note: text)
     }
 }

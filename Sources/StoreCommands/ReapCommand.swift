@@ -11,7 +11,7 @@ package struct ReapCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     package func run() throws {
-        let reaped = try storeOptions.openForWriting().reap()
+        let reaped = try storeOptions.openExistingForWriting().reap()
         if output.format == .json { try output.printJSON(reaped); return }
         output.print(headers: ["id", "name", "last heartbeat"],
                      rows: reaped.map { [String($0.id), $0.name, Display.time($0.heartbeatAt)] })

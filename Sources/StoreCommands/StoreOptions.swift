@@ -26,4 +26,11 @@ package struct StoreOptions: ParsableArguments {
     package func openForWriting() throws -> ExperimentStore {
         try ExperimentStore.open(at: path, mode: .readWrite)
     }
+
+    /// Opens an existing store for writing: for commands that change runs already recorded
+    /// (tag, note, delete, reap), where a missing file is a mistyped path, never a new store.
+    package func openExistingForWriting() throws -> ExperimentStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notFound(path: path) }
+        return try ExperimentStore.open(at: path, mode: .readWrite)
+    }
 }
