@@ -21,11 +21,12 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs `blocklab ARGS` with `stdin` as its input and waits for it; in `directory` when given.
+    /// Runs `blocklab ARGS` (or another `executable`) with `stdin` as its input and waits for
+    /// it; in `directory` when given.
     @discardableResult
     static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:],
-                    directory: String? = nil) throws -> Result {
-        let process = start(arguments, environment: environment, directory: directory)
+                    directory: String? = nil, executable: String = binary) throws -> Result {
+        let process = start(arguments, environment: environment, directory: directory, executable: executable)
         let input = process.standardInput as! Pipe
         try process.run()
         let collector = OutputCollector(process)
@@ -37,9 +38,10 @@ enum CLI {
     }
 
     /// A process ready to start, with pipes for stdin, stdout and stderr.
-    static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) -> Process {
+    static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+                      executable: String = binary) -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment

@@ -47,18 +47,7 @@ import Testing
         #expect(try CLI.run(["ingest", "--store", store, "--name", "alone"], stdin: metricLines(0..<5)).status == 0)
         let alone = dir.file("blocklab")
         try FileManager.default.copyItem(atPath: CLI.binary, toPath: alone)
-        func runAlone(_ arguments: [String]) throws -> CLI.Result {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: alone)
-            process.arguments = arguments
-            process.standardOutput = Pipe()
-            process.standardError = Pipe()
-            try process.run()
-            let collector = OutputCollector(process)
-            process.waitUntilExit()
-            let (out, err) = collector.finish()
-            return CLI.Result(status: process.terminationStatus, stdout: out, stderr: err)
-        }
+        func runAlone(_ arguments: [String]) throws -> CLI.Result { try CLI.run(arguments, executable: alone) }
         #expect(try runAlone(["--version"]).status == 0)
         let runs = try runAlone(["runs", "--store", store, "--format", "csv"])
         #expect(runs.status == 0 && runs.stdout.contains(",alone,"), "\(runs)")
