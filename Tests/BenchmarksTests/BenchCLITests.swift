@@ -26,7 +26,7 @@ import Testing
     /// rows set each BlockLab command beside the floor (and `sql` beside sqlite3).
     @Test func figuresArePositiveAndTheJSONHasItsKeys() async throws {
         let report = try await BenchCLI.parse(Self.small([])).measure()
-        for key in ["version_ms", "runs_ms", "sql_ms", "sqlite3_ms", "swift_floor_ms", "spawn_ms"] {
+        for key in ["version_ms", "runs_ms", "sql_ms", "sql_start_ms", "sqlite3_ms", "swift_floor_ms", "spawn_ms"] {
             #expect((report[key] ?? 0) > 0, "\(key): \(String(describing: report[key]))")
         }
         #expect(report["store_points"] == 300)
@@ -38,7 +38,7 @@ import Testing
         #expect(sqlite3.hasPrefix("3."))
         let table = report.render(.table)
         #expect(table.contains("blocklab --version (ms)") && table.contains("Swift floor swiftc"))
-        #expect(table.split(separator: "\n").filter { $0.contains("target <= 2x") }.count == 3, "\(table)")
+        #expect(table.split(separator: "\n").filter { $0.contains("target <= 2x") }.count == 4, "\(table)")
     }
 
     /// `--store` is made once and reused; a store of another shape is refused by name.
