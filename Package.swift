@@ -13,6 +13,12 @@ let heap: Target.Dependency = .product(name: "HeapModule", package: "swift-colle
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 
+// What tests of several modules share: temporary directories, shell scripts with a fixed git
+// identity, running a child to its end, the built executables.
+let testSupportTargets: [Target] = [
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+]
+
 // The planning formulas every phase shares (epochs, warmup, batch size, learning-rate scaling).
 let planTargets: [Target] = [
     .target(name: "TrainingPlan"),
@@ -33,16 +39,16 @@ let storeTargets: [Target] = [
     .target(name: "HardwareMonitor"),
     .testTarget(name: "HardwareMonitorTests", dependencies: ["HardwareMonitor"]),
     .target(name: "ExperimentStore", dependencies: [grdb, sqlite, "HardwareMonitor", "DurableFiles"], resources: [.copy("Schema")]),
-    .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "HardwareMonitor"]),
+    .testTarget(name: "ExperimentStoreTests", dependencies: ["TestSupport", "ExperimentStore", "HardwareMonitor"]),
 ]
 
 // Git history (libgit2).
 let gitTargets: [Target] = [
     .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
     .target(name: "GitHistory", dependencies: ["CGit2", "TrainingPlan", "DurableFiles"]),
-    .testTarget(name: "GitHistoryTests", dependencies: ["GitHistory"]),
+    .testTarget(name: "GitHistoryTests", dependencies: ["TestSupport", "GitHistory"]),
     // Runs the built `blocklab` binary (analyse, scrape): exit codes, messages, files, store rows.
-    .testTarget(name: "GitCommandTests"),
+    .testTarget(name: "GitCommandTests", dependencies: ["TestSupport"]),
 ]
 let gitCommandDependencies: [Target.Dependency] = ["GitHistory"]
 
@@ -81,7 +87,7 @@ let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 let dashboardTargets: [Target] = [
     .target(name: "Dashboard", dependencies: ["ExperimentStore", "HardwareMonitor", hummingbird], resources: [.copy("Assets")]),
     // A real server on 127.0.0.1, real HTTP, real store files; browser tests drive Debian's chromium.
-    .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExperimentStore", "HardwareMonitor"]),
+    .testTarget(name: "DashboardTests", dependencies: ["TestSupport", "Dashboard", "ExperimentStore", "HardwareMonitor"]),
 ]
 let dashboardCommandDependencies: [Target.Dependency] = ["Dashboard"]
 
@@ -103,7 +109,7 @@ let embeddingCommandDependencies: [Target.Dependency] = ["Embedding", "Qdrant"]
 let benchTargets: [Target] = [
     .target(name: "Benchmarks", dependencies: [argumentParser, subprocess, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
                                                "GitHistory", "Tokenizer", "Training", "Dashboard", "Torch", "Embedding", "Qdrant"]),
-    .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ExperimentStore"]),
+    .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "ExperimentStore"]),
 ]
 
 // The pipeline: the phases as types, their sequencing and reuse, the one config.
@@ -165,6 +171,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
-    targets: planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets
+    targets: testSupportTargets + planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets
         + embeddingTargets + dashboardTargets + benchTargets + pipelineTargets + commandTargets
 )

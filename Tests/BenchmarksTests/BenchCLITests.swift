@@ -1,22 +1,12 @@
 import ExperimentStore
 import Foundation
+import TestSupport
 import Testing
 @testable import Benchmarks
 
 /// `bench cli` on a small store, timing the built `blocklab` binary for real.
 @Suite(.serialized) struct BenchCLITests {
-    /// The built binary: $BLOCKLAB_BIN, else beside the test bundle (the same build).
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["BLOCKLAB_BIN"] { return path }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("blocklab").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/blocklab").path
-    }()
+    static let binary = BuiltProducts.blocklab
 
     static func small(_ extra: [String]) -> [String] {
         ["--repeats", "2", "--runs", "3", "--steps", "50", "--keys", "2", "--blocklab", binary] + extra
@@ -43,7 +33,7 @@ import Testing
 
     /// `--store` is made once and reused; a store of another shape is refused by name.
     @Test func storeIsReusedAndCheckedForShape() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = TempDir()
         let path = dir.path + "/cli.db"
         _ = try await BenchCLI.parse(Self.small(["--store", path])).measure()
         #expect(try ExperimentStore.open(at: path, mode: .readOnly).runs().count == 3)

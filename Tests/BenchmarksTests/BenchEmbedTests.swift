@@ -1,5 +1,6 @@
 import ExperimentStore
 import Foundation
+import TestSupport
 import Testing
 @testable import Benchmarks
 
@@ -13,7 +14,7 @@ import Testing
             Issue.record("BLOCKLAB_EMBED_PYTHON and BLOCKLAB_EMBED_MODEL must be set: run scripts/setup/embeddings.sh (scripts/test.sh does)")
             return
         }
-        let dir = try TemporaryDirectory()
+        let dir = TempDir()
         let subjects = ["Fix a memory leak in the parser", "Add a command-line flag for verbose output",
                         "Document the configuration file format", "Speed up the tokenizer with a cache"]
         let lines = try subjects.enumerated().map { i, subject in

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Benchmarks
 
@@ -19,7 +20,7 @@ import Testing
     /// Patch text and a message holding 0x01 bytes, even at the start of a line: git log's
     /// records are still counted right, so the check against BlockLab's count passes.
     @Test func patchTextWithControlBytes() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = TempDir()
         try shell(#"""
             git init -q -b main .
             printf 'a\n' > f.txt; git add f.txt; git commit -q -m one
@@ -38,7 +39,7 @@ import Testing
     /// reports BlockLab's side (each commit recorded with an error), and times git on a copy
     /// with placeholders, leaving the clone itself untouched.
     @Test func bloblessPartialClone() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = TempDir()
         let blobs = try shell(#"""
             git init -q -b main src && cd src
             echo one > f.txt; git add f.txt; git commit -q -m one
@@ -61,46 +62,4 @@ import Testing
         #expect(report.notes.contains { $0.contains("missing objects (3)") })
         #expect(try shell("git for-each-ref; git count-objects -v", in: clone) == refsBefore)
     }
-}
-
-/// A temporary folder, removed when the value is released.
-final class TemporaryDirectory {
-    let url: URL
-    var path: String { url.path }
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-bench-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
-/// Runs a bash script in `directory` with git's user config ignored and a fixed identity; returns stdout.
-@discardableResult
-func shell(_ script: String, in directory: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-euo", "pipefail", "-c", script]
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    for role in ["AUTHOR", "COMMITTER"] {
-        environment["GIT_\(role)_NAME"] = "Fixture"
-        environment["GIT_\(role)_EMAIL"] = "fixture@example.com"
-        environment["GIT_\(role)_DATE"] = "2024-02-01T12:00:00+00:00"
-    }
-    process.environment = environment
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw BenchError("exit \(process.terminationStatus): \(String(decoding: errorData, as: UTF8.self))\n\(script)")
-    }
-    return String(decoding: data, as: UTF8.self)
 }

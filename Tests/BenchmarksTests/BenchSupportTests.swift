@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentStore
 import Foundation
+import TestSupport
 import Testing
 @testable import Benchmarks
 

@@ -1,6 +1,7 @@
 import Dashboard
 import ExperimentStore
 import Foundation
+import TestSupport
 import Testing
 
 /// The JSON API over real HTTP against real store files.

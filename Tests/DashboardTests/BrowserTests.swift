@@ -1,5 +1,6 @@
 import ExperimentStore
 import Foundation
+import TestSupport
 import Testing
 
 /// The pages in Debian's headless chromium, served by the built `blocklab ui`; series are

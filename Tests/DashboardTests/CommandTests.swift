@@ -1,5 +1,6 @@
 import ExperimentStore
 import Foundation
+import TestSupport
 import Testing
 
 /// `blocklab report` and `blocklab ui` as a user runs them: files, messages, exit codes.

@@ -1,6 +1,7 @@
 import Dashboard
 import ExperimentStore
 import Foundation
+import TestSupport
 import Testing
 
 /// The series JSON written by hand says what the store's JSONEncoder says.

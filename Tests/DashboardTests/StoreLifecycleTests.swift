@@ -1,6 +1,7 @@
 import Dashboard
 import ExperimentStore
 import Foundation
+import TestSupport
 import Testing
 
 /// The server against a store that changes under it: written by four runs at once, deleted,

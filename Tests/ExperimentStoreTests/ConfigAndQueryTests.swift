@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import GRDB
 import HardwareMonitor
 import Testing
@@ -205,7 +206,7 @@ import Testing
         var random = SystemRandomNumberGenerator()
         let bytes = Data((0..<(3 << 20) + 17).map { _ in UInt8.random(in: 0...255, using: &random) })
         try bytes.write(to: URL(fileURLWithPath: dir.file("r.bin")))
-        let expected = try shell("sha256sum '\(dir.file("r.bin"))' | cut -d' ' -f1")
+        let expected = try shell("sha256sum '\(dir.file("r.bin"))' | cut -d' ' -f1").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try ExperimentStore.sha256(ofFile: dir.file("r.bin")).hex == expected)
         var pieces = SHA256()
         for start in stride(from: 0, to: bytes.count, by: 1000) { pieces.update(bytes[start..<min(start + 1000, bytes.count)]) }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import GRDB
 import Testing
 @testable import ExperimentStore
@@ -14,7 +15,7 @@ import Testing
         try store.saveEmbeddings(runID: run.id, model: "m", dimension: 3, records: records)
         #expect(try store.embeddings(runID: run.id, model: "m") == records.reversed())
         // The BLOB is exactly 12 bytes of float32 little-endian, readable by any SQLite client.
-        let hex = try shell("sqlite3 \(dir.file("s.db")) \"SELECT hex(vector) FROM embeddings WHERE item_id = 'b'\"")
+        let hex = try shell("sqlite3 \(dir.file("s.db")) \"SELECT hex(vector) FROM embeddings WHERE item_id = 'b'\"").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(hex == "0000C03F000080BE01000000")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import HardwareMonitor
 import Testing
 @testable import ExperimentStore

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import GRDB
 import HardwareMonitor
 import Testing
@@ -157,7 +158,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir.file("model"), withIntermediateDirectories: true)
         try Data("abc".utf8).write(to: URL(fileURLWithPath: dir.file("model/a.bin")))
         try Data().write(to: URL(fileURLWithPath: dir.file("model/b.json")))
-        let listing = try shell("cd '\(dir.file("model"))' && sha256sum a.bin b.json | sha256sum | cut -d' ' -f1")
+        let listing = try shell("cd '\(dir.file("model"))' && sha256sum a.bin b.json | sha256sum | cut -d' ' -f1").trimmingCharacters(in: .whitespacesAndNewlines)
         let directory = try run.recordCheckpoint(path: dir.file("model"), step: 20, format: "safetensors")
         #expect(directory.sha256 == listing)
         #expect(directory.bytes == 3)

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blocklab analyse` and `blocklab scrape` run as a user runs them: exit codes, messages, files.
 @Suite struct GitCommandTests {
     @Test func scrapeWritesBothFilesAndRecordsTheRun() throws {
-        let repo = try Scratch(), out = try Scratch()
+        let repo = TempDir(), out = TempDir()
         try repo.makeRepository()
         let store = out.path + "/blocklab.db"
         let result = try blocklab(["scrape", "--repo", repo.path, "--out", out.path + "/data", "--store", store, "--json"])
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func analysePrintsJSON() throws {
-        let repo = try Scratch()
+        let repo = TempDir()
         try repo.makeRepository()
         let result = try blocklab(["analyse", "--repo", repo.path, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func userErrorsExitOneWithTheFix() throws {
-        let dir = try Scratch()
+        let dir = TempDir()
         let cases: [([String], String)] = [
             (["scrape", "--repo", dir.path + "/missing", "--no-store"], "does not exist"),
             (["scrape", "--repo", dir.path, "--no-store"], "is not a git repository"),
@@ -46,7 +47,7 @@ import Testing
         let empty = try blocklab(["scrape", "--repo", dir.path + "/empty", "--no-store", "--out", dir.path + "/out"])
         #expect(empty.status == 1 && empty.stderr.contains("has no commits yet"))
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/out/commits.jsonl"))
-        let repo = try Scratch()
+        let repo = TempDir()
         try repo.makeRepository()
         let glob = try blocklab(["scrape", "--repo", repo.path, "--refs", "refs/heads/release/*", "--no-store", "--out", dir.path + "/out"])
         #expect(glob.status == 1 && glob.stderr.contains("matches no reference") && glob.stderr.contains("refs/heads/main"))
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func bareRepositoryScrapes() throws {
-        let repo = try Scratch(), out = try Scratch()
+        let repo = TempDir(), out = TempDir()
         try repo.makeRepository()
         try shell("git clone -q --bare \(repo.path) \(out.path)/bare.git", in: out.path)
         let result = try blocklab(["scrape", "--repo", out.path + "/bare.git", "--no-store", "--out", out.path + "/data"])
@@ -67,7 +68,7 @@ import Testing
 /// `blocklab bench git` as a user runs it: one JSON object (`--json` and `--format json`), or CSV.
 @Suite struct BenchGitCommandTests {
     @Test func printsOneJSONObjectOrCSV() throws {
-        let repo = try Scratch()
+        let repo = TempDir()
         try repo.makeRepository()
         let base = ["bench", "git", "--repo", repo.path, "--repeats", "1", "--pydriller-commits", "0"]
         for format in [["--json"], ["--format", "json"]] {
@@ -85,15 +86,7 @@ import Testing
     }
 }
 
-/// A temporary folder, removed when released.
-final class Scratch {
-    let path: String
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-gitcli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
+extension TempDir {
     /// Two commits on `main` by one author.
     func makeRepository() throws {
         try shell("""
@@ -110,68 +103,14 @@ struct Outcome {
     var stderr: String
 }
 
-/// The `blocklab` binary of this build ($BLOCKLAB_BIN, or beside the test bundle).
-let blocklabBinary: String = {
-    if let path = ProcessInfo.processInfo.environment["BLOCKLAB_BIN"] { return path }
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("blocklab").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir.deleteLastPathComponent()
-    }
-    return "blocklab"
-}()
-
+/// Runs this build's `blocklab ARGS` to its end, without $BLOCKLAB_STORE.
 func blocklab(_ arguments: [String]) throws -> Outcome {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: blocklabBinary)
+    process.executableURL = URL(fileURLWithPath: BuiltProducts.blocklab)
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "BLOCKLAB_STORE")
     process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = DrainedPipe(out)
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Outcome(status: process.terminationStatus, stdout: stdout.text(), stderr: String(decoding: stderr, as: UTF8.self))
+    let (status, stdout, stderr) = try ChildOutput.collect(process)
+    return Outcome(status: status, stdout: stdout, stderr: stderr)
 }
-
-/// Reads a pipe to its end on another thread (so a full stderr cannot block the child).
-final class DrainedPipe: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-    init(_ pipe: Pipe) {
-        let handle = pipe.fileHandleForReading
-        DispatchQueue.global().async { self.data = handle.readDataToEndOfFile(); self.done.signal() }
-    }
-    func text() -> String { done.wait(); return String(decoding: data, as: UTF8.self) }
-}
-
-@discardableResult
-func shell(_ script: String, in directory: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-euo", "pipefail", "-c", script]
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    for key in ["GIT_AUTHOR", "GIT_COMMITTER"] {
-        environment["\(key)_NAME"] = "Fixture"
-        environment["\(key)_EMAIL"] = "fixture@example.com"
-        environment["\(key)_DATE"] = "2024-02-01T12:00:00+00:00"
-    }
-    process.environment = environment
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CLIFailure(script: script, status: process.terminationStatus) }
-    return String(decoding: data, as: UTF8.self)
-}
-
-struct CLIFailure: Error { var script: String; var status: Int32 }

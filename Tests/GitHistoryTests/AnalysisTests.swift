@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import GitHistory
 
@@ -28,7 +29,7 @@ import Testing
 
     @Test func shallowCloneIsReported() throws {
         let fixture = try Fixture()
-        let clone = try TemporaryDirectory()
+        let clone = TempDir()
         try shell("git clone -q --depth 2 file://\(fixture.path) shallow", in: clone.path)
         let analysis = try RepositoryAnalysis(repository: clone.path + "/shallow")
         #expect(analysis.isShallow)

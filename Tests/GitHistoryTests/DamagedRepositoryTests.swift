@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import GitHistory
 
@@ -6,7 +7,7 @@ import Testing
     /// f.txt's second version is deleted from the object store: the commit that wrote it
     /// and the one that changed it again are marked; the others are whole.
     @Test func missingBlobMarksExactlyTheAffectedCommits() throws {
-        let dir = try TemporaryDirectory()
+        let dir = TempDir()
         let hashes = try shell("""
             git init -q -b main .
             echo v1 > f.txt; echo g1 > g.txt; git add -A; git commit -q -m one
@@ -17,7 +18,7 @@ import Testing
             rm .git/objects/${blob:0:2}/${blob:2}
             git log --reverse --format=%H
             """, in: dir.path).split(separator: "\n").map(String.init)
-        let out = try TemporaryDirectory()
+        let out = TempDir()
         let scraper = try Scraper(repository: dir.path)
         let summary = try scraper.write(to: out.url)
         #expect(summary.commits == 4 && summary.commitsWithErrors == 2)
@@ -40,7 +41,7 @@ import Testing
     }
 
     @Test func notARepository() throws {
-        let dir = try TemporaryDirectory()
+        let dir = TempDir()
         #expect { try Scraper(repository: dir.path) } throws: { error in
             guard case .notARepository = error as? GitHistoryError else { return false }
             return "\(error)".contains("is not a git repository")
@@ -53,7 +54,7 @@ import Testing
     }
 
     @Test func emptyRepository() throws {
-        let dir = try TemporaryDirectory()
+        let dir = TempDir()
         try shell("git init -q .", in: dir.path)
         #expect { try Scraper(repository: dir.path) } throws: { error in
             guard case .emptyRepository = error as? GitHistoryError else { return false }
@@ -64,7 +65,7 @@ import Testing
 
     @Test func bareRepositoryWorks() throws {
         let fixture = try Fixture()
-        let bare = try TemporaryDirectory()
+        let bare = TempDir()
         try shell("git clone -q --bare \(fixture.path) \(bare.path)/repo.git", in: bare.path)
         let records = try Scraper(repository: bare.path + "/repo.git").records()
         #expect(records.map(\.hash) == fixture.hashes)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import GitHistory
 
@@ -16,7 +17,7 @@ import Testing
         // A work-tree edit that HEAD does not have must not appear.
         try shell("seq 1 450 > long.txt && git add long.txt && git commit -q -m long && echo dirty >> a.txt",
                   in: fixture.path)
-        let out = try TemporaryDirectory()
+        let out = TempDir()
         let summary = try Scraper(repository: fixture.path).write(to: out.url)
         let text = try String(contentsOf: out.url.appendingPathComponent("files.jsonl"), encoding: .utf8)
         let chunks = try text.split(separator: "\n").map { try JSONDecoder().decode(FileChunk.self, from: Data($0.utf8)) }

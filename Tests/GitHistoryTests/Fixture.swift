@@ -1,62 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 extension Tag {
     @Tag static var slow: Self
-}
-
-/// A temporary folder, removed when the value is released.
-final class TemporaryDirectory {
-    let url: URL
-    var path: String { url.path }
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-git-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
-/// Runs a shell script in `directory` with git's user config ignored; returns stdout.
-@discardableResult
-func shell(_ script: String, in directory: String, environment extra: [String: String] = [:]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-euo", "pipefail", "-c", script]
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    environment["LC_ALL"] = "C"
-    // An identity and fixed dates for commits the script does not date itself.
-    environment["GIT_AUTHOR_NAME"] = "Fixture"
-    environment["GIT_AUTHOR_EMAIL"] = "fixture@example.com"
-    environment["GIT_COMMITTER_NAME"] = "Fixture"
-    environment["GIT_COMMITTER_EMAIL"] = "fixture@example.com"
-    environment["GIT_AUTHOR_DATE"] = "2024-02-01T12:00:00+00:00"
-    environment["GIT_COMMITTER_DATE"] = "2024-02-01T12:00:00+00:00"
-    for (key, value) in extra { environment[key] = value }
-    process.environment = environment
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ShellError(script: script, status: process.terminationStatus,
-                         stderr: String(decoding: errorData, as: UTF8.self))
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-struct ShellError: Error, CustomStringConvertible {
-    var script: String
-    var status: Int32
-    var stderr: String
-    var description: String { "exit \(status): \(stderr)\n\(script)" }
 }
 
 /// The fixture repository every scrape test reads. Seven commits on two branches, all
@@ -72,7 +19,7 @@ struct ShellError: Error, CustomStringConvertible {
 ///
 /// The `.mailmap` maps asha@old.example.com to asha@example.com.
 struct Fixture {
-    let directory: TemporaryDirectory
+    let directory: TempDir
     var path: String { directory.path }
     /// c1...c7 hashes.
     let hashes: [String]
@@ -120,7 +67,7 @@ struct Fixture {
     """#
 
     init() throws {
-        directory = try TemporaryDirectory()
+        directory = TempDir()
         hashes = try shell(Self.script, in: directory.path).split(separator: "\n").map(String.init)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import GitHistory
 
@@ -47,7 +48,7 @@ import Testing
     /// moves and one that becomes a file: git diffs their contents as one entry each (a
     /// submodule reads as "Subproject commit <hash>").
     @Test func typeChangesMatchGitLog() throws {
-        let dir = try TemporaryDirectory()
+        let dir = TempDir()
         try shell("""
             git init -q -b main .
             printf 'a\\nb\\nc\\n' > target.txt; ln -s target.txt link; printf 'x\\ny\\n' > plain

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import GitHistory
 
@@ -115,7 +116,7 @@ import Testing
     }
 
     @Test func writesJSONLinesThatDecodeToTheSameRecords() throws {
-        let out = try TemporaryDirectory()
+        let out = TempDir()
         let summary = try Scraper(repository: fixture.path).write(to: out.url)
         #expect(summary.commits == 7 && summary.commitsWithErrors == 0)
         let lines = try String(contentsOf: out.url.appendingPathComponent("commits.jsonl"), encoding: .utf8)

@@ -1,19 +1,10 @@
 import Foundation
+import TestSupport
 
 /// The built `blocklab` binary, run as a user runs it: `blocklab ui` as the server of the
 /// browser tests, `blocklab ingest` as a live writer, `blocklab report`.
 enum Binary {
-    /// Beside the test bundle (the same build), or $BLOCKLAB_BIN.
-    static let path: String = {
-        if let path = ProcessInfo.processInfo.environment["BLOCKLAB_BIN"] { return path }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("blocklab").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return Browser.packageRoot.appendingPathComponent(".build/debug/blocklab").path
-    }()
+    static let path = BuiltProducts.blocklab
 
     struct Result {
         var status: Int32
@@ -28,25 +19,11 @@ enum Binary {
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // stderr drained on another thread, so neither pipe fills and blocks the child.
-        let errBox = DataBox()
-        let reader = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-        let errData = errBox.data
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let (status, stdout, stderr) = try ChildOutput.collect(process)
+        return Result(status: status, stdout: stdout, stderr: stderr)
     }
 }
-
-private final class DataBox: @unchecked Sendable { var data = Data() }
 
 /// `blocklab ui --port 0` in its own process; the port is read from the line it prints.
 final class UIProcess {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Debian's headless chromium driven through scripts/browser/driver.py (Selenium with Debian's

@@ -1,5 +1,6 @@
 import ExperimentStore
 import Foundation
+import TestSupport
 import HardwareMonitor
 
 /// Stores made for the tests through the real run API: answers known in advance.

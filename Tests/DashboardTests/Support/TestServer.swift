@@ -1,5 +1,6 @@
 import Dashboard
 import Foundation
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -99,15 +100,4 @@ final class PortBox: @unchecked Sendable {
     private var port: Int?
     func set(_ value: Int) { lock.lock(); port = value; lock.unlock() }
     func get() -> Int? { lock.lock(); defer { lock.unlock() }; return port }
-}
-
-/// A fresh temporary directory, removed when the value is released.
-final class TempDir: @unchecked Sendable {
-    let path: String
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-dash-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func file(_ name: String) -> String { "\(path)/\(name)" }
 }
