@@ -1,7 +1,7 @@
 """The PyTorch peer of `blocklab bench train`: the same GPT-2 as BlockLab's trainer
 (Hugging Face's layout and ops: pre-LayerNorm, fused QKV, causal softmax attention, tanh
 GELU, tied embeddings), AdamW with decay on matrices, clipping at 1.0, on Debian's
-python3-torch (the same libtorch and BLAS), all cores.
+python3-torch (the same libtorch and BLAS), all cores. The model and loop are gpt2_peer.py's.
 
     python3 train_pytorch.py CONFIG_JSON
 
@@ -9,91 +9,23 @@ CONFIG_JSON: {"vocab", "time", "n_embd", "n_layer", "n_head", "batch", "dropout"
 "warmup", "steps"}. Prints one JSON line: per-step wall and CPU times of the timed steps,
 peak RSS, the torch version and thread count, the last loss.
 """
-import json, math, resource, statistics, sys, time
+import json, resource, statistics, sys
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+from gpt2_peer import GPT, adamw, timed_steps
 
 cfg = json.loads(sys.argv[1])
 torch.set_num_threads(cfg["threads"])
 torch.manual_seed(42)
-V, T, C, L, H, B = cfg["vocab"], cfg["time"], cfg["n_embd"], cfg["n_layer"], cfg["n_head"], cfg["batch"]
-drop = cfg["dropout"]
+V, T, B = cfg["vocab"], cfg["time"], cfg["batch"]
 
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.ln_1 = nn.LayerNorm(C, eps=1e-5)
-        self.c_attn = nn.Linear(C, 3 * C)
-        self.c_proj = nn.Linear(C, C)
-        self.ln_2 = nn.LayerNorm(C, eps=1e-5)
-        self.c_fc = nn.Linear(C, 4 * C)
-        self.mlp_proj = nn.Linear(4 * C, C)
-        self.drop = nn.Dropout(drop)
-        self.register_buffer("mask", torch.tril(torch.ones(T, T, dtype=torch.bool)).view(1, 1, T, T))
-
-    def forward(self, x):
-        b, t, c = x.shape
-        q, k, v = self.c_attn(self.ln_1(x)).split(C, dim=2)
-        q = q.view(b, t, H, c // H).transpose(1, 2)
-        k = k.view(b, t, H, c // H).transpose(1, 2)
-        v = v.view(b, t, H, c // H).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(c // H))
-        att = att.masked_fill(~self.mask[:, :, :t, :t], float("-inf"))
-        att = self.drop(F.softmax(att, dim=-1))
-        y = (att @ v).transpose(1, 2).contiguous().view(b, t, c)
-        x = x + self.drop(self.c_proj(y))
-        x = x + self.drop(self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh")))
-        return x
-
-class GPT(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.wte = nn.Embedding(V, C)
-        self.wpe = nn.Embedding(T, C)
-        self.drop = nn.Dropout(drop)
-        self.h = nn.ModuleList([Block() for _ in range(L)])
-        self.ln_f = nn.LayerNorm(C, eps=1e-5)
-
-    def forward(self, idx, targets):
-        pos = torch.arange(idx.size(1))
-        x = self.drop(self.wte(idx) + self.wpe(pos))
-        for block in self.h:
-            x = block(x)
-        logits = F.linear(self.ln_f(x), self.wte.weight)
-        return F.cross_entropy(logits.view(-1, V), targets.view(-1), ignore_index=-1)
-
-model = GPT()
-# GPT-2's initialisation: normal(0, 0.02), residual projections scaled by 1/sqrt(2 n_layer).
-for name, p in model.named_parameters():
-    if p.dim() >= 2:
-        std = 0.02 / math.sqrt(2 * L) if name.endswith(("c_proj.weight", "mlp_proj.weight")) else 0.02
-        torch.nn.init.normal_(p, 0.0, std)
-    elif "ln" in name and name.endswith("weight"):
-        torch.nn.init.ones_(p)
-    else:
-        torch.nn.init.zeros_(p)
+model = GPT(cfg)
 model.train()
-decay = [p for p in model.parameters() if p.dim() >= 2]
-no_decay = [p for p in model.parameters() if p.dim() < 2]
-opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=3e-4)
+opt = adamw(model)
 g = torch.Generator().manual_seed(1)
 data = torch.randint(0, V, (cfg["warmup"] + cfg["steps"], B, T + 1), generator=g)
 # Contiguous inputs and targets, as a data loader would hand them over.
 pairs = [(d[:, :-1].contiguous(), d[:, 1:].contiguous()) for d in data]
-times, cpu_times = [], []
-for i in range(cfg["warmup"] + cfg["steps"]):
-    x, y = pairs[i]
-    start, start_cpu = time.perf_counter(), time.process_time()
-    opt.zero_grad(set_to_none=True)
-    loss = model(x, y)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    opt.step()
-    loss_value = loss.item()
-    if i >= cfg["warmup"]:
-        times.append(time.perf_counter() - start)
-        cpu_times.append(time.process_time() - start_cpu)
+times, cpu_times, loss_value = timed_steps(model, model, opt, pairs, cfg["warmup"])
 median = statistics.median(times)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"step_times": times, "step_cpu_times": cpu_times, "median_step_s": median, "tokens_per_s": B * T / median, "peak_rss_bytes": peak,
