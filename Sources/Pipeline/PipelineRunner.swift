@@ -220,10 +220,7 @@ public final class PipelineRunner: @unchecked Sendable {
             return try TokenizePhase(inputs).run(phase, progress: progress).files
         case .embed:
             let scrape = try ScrapePhase.Outputs(reusing: upstream[.scrape] ?? [])
-            let inputs = EmbeddingPhase.Inputs(commitsFile: scrape.commitsFile, modelDirectory: embeddingModel,
-                                               batchSize: config.embeddings.batchSize,
-                                               threads: config.embeddings.threads ?? PipelineConfig.cores)
-            _ = try EmbeddingPhase(inputs).run(phase, progress: progress)
+            _ = try EmbeddingPhase(commitsFile: scrape.commitsFile, config: config.embeddings).run(phase, progress: progress)
             return []
         case .train:
             let dataset = try TokenizePhase.Outputs(reusing: upstream[.tokenize] ?? [])
@@ -247,7 +244,7 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     private var embeddingModel: URL {
-        config.embeddings.model.map { URL(fileURLWithPath: $0) } ?? SentenceModel.defaultDirectory
+        EmbeddingPhase(commitsFile: URL(fileURLWithPath: "/"), config: config.embeddings).inputs.modelDirectory
     }
 
     // MARK: Reuse
