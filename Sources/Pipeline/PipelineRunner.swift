@@ -275,12 +275,14 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// The newest finished phase of another run with these inputs whose outputs are all
-    /// still on disk with the sha256 it recorded (for `embed`: whose vectors are still stored).
+    /// still on disk with the sha256 it recorded (for `embed`: whose vectors are still
+    /// stored; for `train`: whose checkpoints are all still whole).
     private func reusable(_ name: PhaseName, hash: String, run: RunHandle) throws -> Reuse? {
         for candidate in try store.finishedPhases(named: name.rawValue, inputSHA256: hash) where candidate.runID != run.id {
             guard let listed = candidate.phase.stats["outputs"],
                   let outputs = try? JSONDecoder().decode([PhaseOutput].self, from: Data(listed.jsonString().utf8)) else { continue }
             if name == .embed, try store.embeddingSets(runID: candidate.runID).isEmpty { continue }
+            if name == .train, try !TrainPhase.checkpointsIntact(of: candidate.runID, in: store) { continue }
             let intact = outputs.allSatisfy { output in
                 guard let expected = output.sha256, FileManager.default.fileExists(atPath: output.path) else { return false }
                 return (try? ExperimentStore.sha256(ofPath: output.path).hex) == expected
@@ -291,7 +293,8 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// Records a reused phase: the earlier stats (with `reused_from_run`), the same files
-    /// as artifacts of this run, and for `embed` the vectors copied into this run.
+    /// as artifacts of this run, for `embed` the vectors copied into this run, and for
+    /// `train` the checkpoints recorded in this run.
     private func adopt(_ reuse: Reuse, name: PhaseName, into phase: PhaseRecorder) throws -> [PhaseOutput] {
         let hash = phase.stats["input_sha256"] ?? .null
         phase.stats = reuse.stats
@@ -299,6 +302,7 @@ public final class PipelineRunner: @unchecked Sendable {
         phase.set("reused_from_run", .int(reuse.runID))
         for output in reuse.outputs { try phase.artifact(path: output.path, kind: output.kind, name: output.name) }
         if name == .embed { try EmbeddingPhase.copy(from: reuse.runID, into: phase) }
+        if name == .train { try TrainPhase.carry(from: reuse.runID, into: phase) }
         return reuse.outputs
     }
 }

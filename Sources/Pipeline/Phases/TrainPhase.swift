@@ -99,6 +99,34 @@ public struct TrainPhase {
         return Outputs(outcome: outcome, modelDirectory: inputs.modelDirectory)
     }
 
+    // MARK: Reuse
+
+    /// Whether every checkpoint of `runID` still on disk has its recorded sha256. A reused
+    /// training carries them (`carry`); one that changed makes the pipeline train again.
+    /// One that is gone is history: the trainer deletes a best-only directory when a newer
+    /// best replaces it (its row stays), and `last` and `best` are checked as the phase's
+    /// outputs.
+    public static func checkpointsIntact(of runID: Int64, in store: ExperimentStore) throws -> Bool {
+        try store.checkpoints(runID: runID).allSatisfy { checkpoint in
+            !FileManager.default.fileExists(atPath: checkpoint.path)
+                || (try? ExperimentStore.sha256(ofPath: checkpoint.path).hex) == checkpoint.sha256
+        }
+    }
+
+    /// Reuse: the earlier run's checkpoints still on disk recorded in this run too (the same
+    /// files, steps, epochs, best flags and metrics), so the run lists the model it points
+    /// to (`export`, `show`, `generate`). Its metric history stays the earlier run's: nothing
+    /// was trained.
+    public static func carry(from runID: Int64, into phase: PhaseRecorder) throws {
+        for c in try phase.run.store.checkpoints(runID: runID) where FileManager.default.fileExists(atPath: c.path) {
+            let copy = try phase.run.recordCheckpoint(path: c.path, step: c.step, epoch: c.epoch, format: c.format,
+                                                      isBest: c.isBest, metrics: c.metrics)
+            guard copy.sha256 == c.sha256 else {
+                throw PipelineError("the checkpoint \(c.path) of run \(runID) changed while it was reused: run the pipeline again to retrain")
+            }
+        }
+    }
+
     /// `blocklab train`: the phase as a run of its own (`Trainer.run`: a resumed run's
     /// child, or rank 0 of data-parallel ranks), with the same options and the same stats
     /// and outcome as in the pipeline. `options` comes from `options(dataDirectory:...)`,
