@@ -238,7 +238,8 @@ public final class PipelineRunner: @unchecked Sendable {
                 apiKey = key
             }
             let options = PushPhase.Inputs(url: url, collection: config.qdrant.collection, apiKey: apiKey, batchSize: config.qdrant.batchSize)
-            _ = try PushPhase(options).run(phase, progress: progress)
+            let embedsFrom = lock.withLock { summaries.last { $0.name == PhaseName.embed.rawValue }?.reusedFromRun }
+            _ = try PushPhase(options).run(phase, embedsFrom: embedsFrom, progress: progress)
             return []
         }
     }
