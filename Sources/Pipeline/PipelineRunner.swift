@@ -245,7 +245,7 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     private var embeddingModel: URL {
-        EmbeddingPhase(commitsFile: URL(fileURLWithPath: "/"), config: config.embeddings).inputs.modelDirectory
+        EmbeddingPhase.modelDirectory(config.embeddings)
     }
 
     // MARK: Reuse

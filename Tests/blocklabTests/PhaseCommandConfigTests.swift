@@ -70,4 +70,15 @@ import Testing
         #expect(try param(store, run: 1, "dataset.sequence_length") == "33")
         #expect(try param(store, run: 1, "tokenizer.vocab_size") == "1024")
     }
+
+    /// `blocklab train` reads the config with the pipeline's reader: a bad key in another
+    /// phase's section is refused too, and (as any config error) leaves a failed run.
+    @Test func trainChecksEverySectionOfTheFile() throws {
+        let dir = TempDir()
+        let store = dir.file("s.db")
+        let result = try CLI.run(["train", "--data", dir.file("none"), "--config", Self.config, "--store", store, "--set", "scrape.workers=0"])
+        #expect(result.status != 0 && result.stderr.contains("scrape.workers must be positive"), "\(result.stderr)")
+        let runs = try CLI.run(["sql", "SELECT status, error FROM runs", "--store", store, "--format", "csv"])
+        #expect(runs.stdout == "status,error\r\nfailed,scrape.workers must be positive (or auto)\r\n", "\(runs.stdout)")
+    }
 }

@@ -20,8 +20,13 @@ public struct EmbeddingPhase {
 
     /// The inputs for `commitsFile` from the config's `embeddings` section.
     public init(commitsFile: URL, config: PipelineConfig.Embeddings) {
-        self.init(Inputs(commitsFile: commitsFile, modelDirectory: config.model.map { URL(fileURLWithPath: $0) } ?? SentenceModel.defaultDirectory,
+        self.init(Inputs(commitsFile: commitsFile, modelDirectory: Self.modelDirectory(config),
                          batchSize: config.batchSize, threads: config.threads ?? PipelineConfig.cores))
+    }
+
+    /// `embeddings.model`, else the default model's directory (scripts/setup/embeddings.sh).
+    public static func modelDirectory(_ config: PipelineConfig.Embeddings) -> URL {
+        config.model.map { URL(fileURLWithPath: $0) } ?? SentenceModel.defaultDirectory
     }
 
     /// Reads the commits and loads the model; throws naming what is missing.
