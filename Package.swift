@@ -117,7 +117,7 @@ let pipelineTargets: [Target] = [
     .target(name: "Pipeline", dependencies: ["ExperimentStore", "GitHistory", "Tokenizer", "Training", "Torch", "Embedding",
                                              "Qdrant", "DurableFiles", "TrainingPlan"]),
     // Real repositories made by git in the test, a real store, libtorch training.
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ExperimentStore", "Training"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ExperimentStore", "Training", "GitHistory", "Tokenizer"]),
 ]
 let pipelineCommandDependencies: [Target.Dependency] = ["Pipeline"]
 

@@ -1,3 +1,4 @@
+import Embedding
 import Foundation
 import GitHistory
 import Tokenizer
@@ -17,57 +18,63 @@ public struct PipelineConfig: Sendable, Equatable {
         public var refs = "heads"
     }
 
-    /// `scrape`: phase 1's caps and switches (GitHistory's `ScrapeOptions`).
+    /// `scrape`: phase 1's caps and switches. Their defaults are GitHistory's `ScrapeOptions`
+    /// (written once, there), which this section fills for the scrape.
     public struct Scrape: Codable, Sendable, Equatable {
-        public var detectRenames = true
-        public var renameLimit = 1000
-        public var includePatch = true
-        public var maxPatchBytesPerFile = 32 * 1024
-        public var maxPatchBytesPerCommit = 256 * 1024
-        public var maxFileBytes = 1 << 20
-        public var includeFileChunks = true
-        public var chunkLines = 200
-        public var chunkOverlap = 40
+        private static let library = ScrapeOptions()
+        public var detectRenames = library.detectRenames
+        public var renameLimit = library.renameLimit
+        public var includePatch = library.includePatch
+        public var maxPatchBytesPerFile = library.maxPatchBytesPerFile
+        public var maxPatchBytesPerCommit = library.maxPatchBytesPerCommit
+        public var maxFileBytes = library.maxFileBytes
+        public var includeFileChunks = library.includeFileChunks
+        public var chunkLines = library.chunkLines
+        public var chunkOverlap = library.chunkOverlap
         /// Diff workers; nil (`auto`) = every core.
         public var workers: Int?
     }
 
-    /// `tokenizer`: the byte-level BPE trained on the scrape.
+    /// `tokenizer`: the byte-level BPE trained on the scrape. Its default is Tokenizer's
+    /// `DatasetBuilder.Options` (written once, there).
     public struct TokenizerSection: Codable, Sendable, Equatable {
-        public var vocabSize = 16_384
+        public var vocabSize = Dataset.library.vocabularySize
         /// nil (`auto`) = every core.
         public var threads: Int?
     }
 
-    /// `dataset`: how the token stream becomes training sequences.
+    /// `dataset`: how the token stream becomes training sequences. Defaults: Tokenizer's
+    /// `DatasetBuilder.Options` (written once, there), which this section fills for phase 2.
     public struct Dataset: Codable, Sendable, Equatable {
-        public var sequenceLength = 2048
-        public var overlap = 0
+        static let library = DatasetBuilder.Options()
+        public var sequenceLength = library.sequenceLength
+        public var overlap = library.overlap
         /// keep | drop the stream's last partial sequence.
-        public var tail = "keep"
+        public var tail = library.keepTail ? "keep" : "drop"
         /// random | chronological (newest records held out).
-        public var split = "random"
-        public var validationFraction = 0.1
-        public var seed = 42
+        public var split = library.split.rawValue
+        public var validationFraction = library.validationFraction
+        public var seed = Int(library.seed)
     }
 
-    /// `embeddings`: phase 3's sentence encoder.
+    /// `embeddings`: phase 3's sentence encoder. Defaults: Embedding's `EmbedPhase.Inputs`.
     public struct Embeddings: Codable, Sendable, Equatable {
         /// A sentence-transformers BERT directory; nil = the default all-MiniLM-L6-v2 that
         /// scripts/setup/embeddings.sh installs.
         public var model: String?
-        public var batchSize = 32
+        public var batchSize = EmbedPhase.Inputs(commitsFile: URL(fileURLWithPath: "/")).batchSize
         /// nil (`auto`) = every core.
         public var threads: Int?
     }
 
-    /// `qdrant`: where `push` sends the embeddings (the phase runs only with a URL).
+    /// `qdrant`: where `push` sends the embeddings (the phase runs only with a URL). The
+    /// batch size's default is Embedding's `QdrantPush.Options`.
     public struct Qdrant: Codable, Sendable, Equatable {
         public var url: String?
         public var collection = "blocklab-commits"
         /// The environment variable holding the API key (the key itself is never in the config).
         public var apiKeyEnv: String?
-        public var batchSize = 256
+        public var batchSize = QdrantPush.Options(url: "", collection: "").batchSize
     }
 
     /// `store`: the experiment store file; nil = `--store`, else $BLOCKLAB_STORE, else ./blocklab.db.
@@ -104,7 +111,10 @@ public struct PipelineConfig: Sendable, Equatable {
     public static let ownSections = ["repository", "scrape", "tokenizer", "dataset", "embeddings", "qdrant", "store", "output", "pipeline"]
 
     /// Parses `yaml` (nil: defaults only), applies `profile` and `overrides`, and checks it.
-    public static func load(yaml: String?, profile: String? = nil, overrides: [String] = []) throws -> PipelineConfig {
+    /// `alone`: for one phase's command (`blocklab train`, `tokenize`, ...), which leaves out
+    /// the checks across phases (the dataset's sequence length against the model's context:
+    /// `train` reads the length from its dataset).
+    public static func load(yaml: String?, profile: String? = nil, overrides: [String] = [], alone: Bool = false) throws -> PipelineConfig {
         var r = try ConfigReader(yaml: yaml, profile: profile, overrides: overrides)
         var c = PipelineConfig()
         let d = PipelineConfig()
@@ -148,12 +158,13 @@ public struct PipelineConfig: Sendable, Equatable {
         c.pipeline.name = try r.string("pipeline.name", d.pipeline.name)
         c.pipeline.phases = try r.stringList("pipeline.phases", d.pipeline.phases)
         try r.finish()
-        try c.validate()
+        try c.validate(acrossPhases: !alone)
         return c
     }
 
-    /// Range checks; each message names the key.
-    public func validate() throws {
+    /// Range checks; each message names the key. `acrossPhases`: also the checks between
+    /// one phase's keys and another's.
+    public func validate(acrossPhases: Bool = true) throws {
         func need(_ ok: Bool, _ message: String) throws { if !ok { throw TrainingError.badConfig(message) } }
         try training.validate()
         try need(!repository.refs.trimmingCharacters(in: .whitespaces).isEmpty, "repository.refs must not be empty (heads, all, or globs)")
@@ -178,7 +189,7 @@ public struct PipelineConfig: Sendable, Equatable {
         do { try DatasetBuilder(datasetOptions(threads: 1)).validate() } catch let error as TokenizerError {
             throw TrainingError.badConfig("tokenizer/dataset: \(error.message)")
         }
-        try need(dataset.sequenceLength - 1 <= training.model.nPositions,
+        try need(!acrossPhases || dataset.sequenceLength - 1 <= training.model.nPositions,
                  "dataset.sequence_length \(dataset.sequenceLength) is above model.n_positions \(training.model.nPositions) + 1: lower the one or raise the other")
     }
 

@@ -220,10 +220,7 @@ public final class PipelineRunner: @unchecked Sendable {
             return try TokenizePhase(inputs).run(phase, progress: progress).files
         case .embed:
             let scrape = try ScrapePhase.Outputs(reusing: upstream[.scrape] ?? [])
-            let inputs = EmbeddingPhase.Inputs(commitsFile: scrape.commitsFile, modelDirectory: embeddingModel,
-                                               batchSize: config.embeddings.batchSize,
-                                               threads: config.embeddings.threads ?? PipelineConfig.cores)
-            _ = try EmbeddingPhase(inputs).run(phase, progress: progress)
+            _ = try EmbeddingPhase(commitsFile: scrape.commitsFile, config: config.embeddings).run(phase, progress: progress)
             return []
         case .train:
             let dataset = try TokenizePhase.Outputs(reusing: upstream[.tokenize] ?? [])
@@ -241,13 +238,14 @@ public final class PipelineRunner: @unchecked Sendable {
                 apiKey = key
             }
             let options = PushPhase.Inputs(url: url, collection: config.qdrant.collection, apiKey: apiKey, batchSize: config.qdrant.batchSize)
-            _ = try PushPhase(options).run(phase, progress: progress)
+            let embedsFrom = lock.withLock { summaries.last { $0.name == PhaseName.embed.rawValue }?.reusedFromRun }
+            _ = try PushPhase(options).run(phase, embedsFrom: embedsFrom, progress: progress)
             return []
         }
     }
 
     private var embeddingModel: URL {
-        config.embeddings.model.map { URL(fileURLWithPath: $0) } ?? SentenceModel.defaultDirectory
+        EmbeddingPhase.modelDirectory(config.embeddings)
     }
 
     // MARK: Reuse
@@ -278,12 +276,14 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// The newest finished phase of another run with these inputs whose outputs are all
-    /// still on disk with the sha256 it recorded (for `embed`: whose vectors are still stored).
+    /// still on disk with the sha256 it recorded (for `embed`: whose vectors are still
+    /// stored; for `train`: whose checkpoints are all still whole).
     private func reusable(_ name: PhaseName, hash: String, run: RunHandle) throws -> Reuse? {
         for candidate in try store.finishedPhases(named: name.rawValue, inputSHA256: hash) where candidate.runID != run.id {
             guard let listed = candidate.phase.stats["outputs"],
                   let outputs = try? JSONDecoder().decode([PhaseOutput].self, from: Data(listed.jsonString().utf8)) else { continue }
             if name == .embed, try store.embeddingSets(runID: candidate.runID).isEmpty { continue }
+            if name == .train, try !TrainPhase.checkpointsIntact(of: candidate.runID, in: store) { continue }
             let intact = outputs.allSatisfy { output in
                 guard let expected = output.sha256, FileManager.default.fileExists(atPath: output.path) else { return false }
                 return (try? ExperimentStore.sha256(ofPath: output.path).hex) == expected
@@ -294,7 +294,8 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// Records a reused phase: the earlier stats (with `reused_from_run`), the same files
-    /// as artifacts of this run, and for `embed` the vectors copied into this run.
+    /// as artifacts of this run, for `embed` the vectors copied into this run, and for
+    /// `train` the checkpoints recorded in this run.
     private func adopt(_ reuse: Reuse, name: PhaseName, into phase: PhaseRecorder) throws -> [PhaseOutput] {
         let hash = phase.stats["input_sha256"] ?? .null
         phase.stats = reuse.stats
@@ -302,6 +303,7 @@ public final class PipelineRunner: @unchecked Sendable {
         phase.set("reused_from_run", .int(reuse.runID))
         for output in reuse.outputs { try phase.artifact(path: output.path, kind: output.kind, name: output.name) }
         if name == .embed { try EmbeddingPhase.copy(from: reuse.runID, into: phase) }
+        if name == .train { try TrainPhase.carry(from: reuse.runID, into: phase) }
         return reuse.outputs
     }
 }

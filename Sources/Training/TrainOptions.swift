@@ -14,6 +14,10 @@ public struct TrainOptions {
     /// Sections of the config that belong to other phases (the pipeline's config checks
     /// them): accepted unread here.
     public var otherConfigSections: [String] = []
+    /// Reads the training sections from (YAML, profile, overrides); nil = `TrainingConfig.load`
+    /// with `otherConfigSections`. The pipeline's reader, which checks every section of the
+    /// file, is given here by `blocklab train`; a config it rejects still leaves a failed run.
+    public var configLoader: ((_ yaml: String?, _ profile: String?, _ overrides: [String]) throws -> TrainingConfig)?
     /// `--device`; nil = `training.device`.
     public var device: Device?
     /// `--resume RUN|latest`: continue that run from its last checkpoint, as a new run.
@@ -37,6 +41,12 @@ public struct TrainOptions {
     public var stopAfterSteps: Int?
     /// Write NaN into the weights before this step.
     public var injectNaNAtStep: Int?
+
+    /// The config as `configLoader` (or `TrainingConfig.load`) reads it.
+    public func loadConfig(yaml: String?, profile: String?) throws -> TrainingConfig {
+        if let configLoader { return try configLoader(yaml, profile, overrides) }
+        return try TrainingConfig.load(yaml: yaml, profile: profile, overrides: overrides, otherSections: otherConfigSections)
+    }
 
     public init(dataDirectory: URL, outputDirectory: URL) {
         self.dataDirectory = dataDirectory

@@ -19,8 +19,7 @@ extension Trainer {
         let ownConfig = options.configYAML == nil && options.resume != nil
             ? Result<TrainingConfig?, Error>.success(nil)
             : Result {
-                try TrainingConfig.load(yaml: options.configYAML, profile: options.profile, overrides: options.overrides,
-                                        otherSections: options.otherConfigSections)
+                try options.loadConfig(yaml: options.configYAML, profile: options.profile)
             }
         let data = Result { try TrainingData(directory: options.dataDirectory) }
         var offer = RankOffer(rank: world.rank)

@@ -40,8 +40,7 @@ public enum Trainer {
             return run
         }
         let loaded = Result {
-            try TrainingConfig.load(yaml: yaml, profile: resume != nil && options.configYAML == nil ? nil : options.profile,
-                                    overrides: options.overrides, otherSections: options.otherConfigSections)
+            try options.loadConfig(yaml: yaml, profile: resume != nil && options.configYAML == nil ? nil : options.profile)
         }
 
         // 2-5. Data, device, model sizes, plan (when the config loaded).

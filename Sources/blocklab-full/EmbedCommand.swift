@@ -3,42 +3,63 @@ import StoreCommands
 import Embedding
 import ExperimentStore
 import Foundation
+import Pipeline
 import Torch
 
-/// `blocklab embed`: phase 3. One vector per commit of a scrape, into the store, in a new
-/// run (phase `embed`) or, with `--run`, in an existing one.
+/// `blocklab embed`: phase 3 alone, as the pipeline runs it (`EmbeddingPhase`). One vector
+/// per commit of a scrape, into the store, in a new run (phase `embed`) or, with `--run`, in
+/// an existing one. Reads the config's `embeddings` section; its flags override those keys.
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
         abstract: "Embed every commit of a scrape with a sentence encoder (default all-MiniLM-L6-v2) into the store.")
 
     @Option(name: .long, help: ArgumentHelp("The commits.jsonl written by `blocklab scrape`.", valueName: "file")) var input: String
-    @Option(name: .long, help: ArgumentHelp("A sentence-transformers BERT model directory (default: the one scripts/setup/embeddings.sh installs).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("A sentence-transformers BERT model directory (embeddings.model; default: the one scripts/setup/embeddings.sh installs).", valueName: "dir"))
     var model: String?
-    @Option(name: .long, help: "Windows per encoder call.") var batchSize = 32
-    @Option(name: .long, help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Windows per encoder call (embeddings.batch_size).") var batchSize: Int?
+    @Option(name: .long, help: "Threads (embeddings.threads; default: all cores).") var threads: Int?
     @Option(name: .customLong("run"), help: ArgumentHelp("Add the embeddings to this existing run (id, uuid prefix, name or latest) instead of a new one.", valueName: "run"))
     var runRef: String?
     @Option(name: .long, help: "Name of the new run.") var name = "embed"
+    @OptionGroup var configuration: ConfigOptions
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+        guard batchSize.map({ $0 >= 1 }) ?? true else { throw ValidationError("--batch-size must be at least 1.") }
+        guard threads.map({ $0 >= 1 }) ?? true else { throw ValidationError("--threads must be at least 1.") }
     }
 
     func run() throws {
+        var flags = FlagOverrides()
+        flags.add("embeddings.model", model)
+        flags.add("embeddings.batch_size", batchSize)
+        flags.add("embeddings.threads", threads)
+        let (loaded, yaml) = try configuration.load(flags: flags.list, alone: true)
+        let config = loaded.resolvingThreads()
         try Torch.load()
         let store = try storeOptions.openForWriting()
         TerminationSignals.endRunsOnSignal()
-        let inputs = EmbedPhase.Inputs(commitsFile: URL(fileURLWithPath: input),
-                                       modelDirectory: model.map { URL(fileURLWithPath: $0) } ?? SentenceModel.defaultDirectory,
-                                       batchSize: batchSize, threads: threads)
-        let target: EmbedPhase.Target = runRef.map { .existingRun($0) } ?? .newRun(RunSpec(name: name))
+        let phase = EmbeddingPhase(commitsFile: URL(fileURLWithPath: input), config: config.embeddings)
         let meter = Progress(label: "blocklab embed")
         defer { meter.finish() }
-        let outputs = try EmbedPhase(inputs).run(store: store, target: target, progress: { meter.update($0, unit: "commits") })
+        let outputs: EmbeddingPhase.Outputs
+        if let runRef {
+            outputs = try phase.run(addingTo: runRef, store: store, progress: meter)
+        } else {
+            // The commits and the model are read before the run is recorded.
+            let commits = try phase.load()
+            let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(EmbeddingPhase.name.configSections))
+            let run = try store.startRun(RunSpec(name: name, config: snapshot))
+            do {
+                outputs = try run.phase(EmbeddingPhase.name.rawValue) { try phase.run($0, loaded: commits, progress: meter) }
+                try run.finish()
+            } catch {
+                try? run.finish(status: .failed, error: "\(error)")
+                throw CLIError("\(error)")
+            }
+        }
         meter.finish()
         let s = outputs.stats
         if output.format == .json { try output.printJSON(EmbedSummary(runID: outputs.runID, stats: s)); return }

@@ -19,12 +19,7 @@ struct PipelineCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("The git repository (work tree, .git folder, or bare).", valueName: "path"))
     var repo: String
-    @Option(name: .long, help: ArgumentHelp("The config (default: ./training_config.yaml if present, else built-in defaults).", valueName: "file"))
-    var config: String?
-    @Option(name: .long, help: ArgumentHelp("A profile of the config's `profiles` section, e.g. quick or full.", valueName: "name"))
-    var profile: String?
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set training.max_steps=100 (repeatable).", valueName: "key=value"))
-    var overrides: [String] = []
+    @OptionGroup var configuration: ConfigOptions
     @Option(name: .long, help: ArgumentHelp("The run's output folder (default: output.directory/<name>-<run id>).", valueName: "dir"))
     var out: String?
     @Option(name: .long, help: "Run name (pipeline.name).") var name: String?
@@ -52,18 +47,7 @@ struct PipelineCommand: ParsableCommand {
 
     func run() throws {
         // Everything a user can get wrong in the config is found here, before a run exists.
-        let configPath = config ?? (FileManager.default.fileExists(atPath: "training_config.yaml") ? "training_config.yaml" : nil)
-        var yaml: String?
-        if let configPath {
-            guard let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
-                throw CLIError("cannot read the config \(configPath): pass an existing YAML file with --config")
-            }
-            yaml = text
-        }
-        let loaded: PipelineConfig
-        do { loaded = try PipelineConfig.load(yaml: yaml, profile: profile, overrides: overrides + (try flagOverrides())) } catch {
-            throw CLIError("\(configPath ?? "the config"): \(error)")
-        }
+        let (loaded, yaml) = try configuration.load(flags: try flagOverrides())
         if PipelineRunner.needsTorch(loaded) { try Torch.load() }
         let storePath = storeOptions.store ?? loaded.store.path ?? storeOptions.path
         let store = try ExperimentStore.open(at: storePath, mode: .readWrite)

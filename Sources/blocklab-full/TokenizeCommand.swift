@@ -7,7 +7,9 @@ import Tokenizer
 
 /// `blocklab tokenize`: phase 2, as the pipeline runs it (`TokenizePhase`). JSONL records in; `OUT/tokenizer/`, `OUT/train.bin`,
 /// `OUT/val.bin`, `OUT/dataset.json` out; one store run with the phase and the files as
-/// artifacts (unless `--no-store`). Progress goes to stderr, the summary to stdout.
+/// artifacts (unless `--no-store`). Reads the config's tokenizer, dataset and
+/// epoch_calculation sections; its flags override those keys, and the run's snapshot is
+/// those sections as resolved. Progress goes to stderr, the summary to stdout.
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
@@ -16,59 +18,59 @@ struct TokenizeCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("JSONL files written by `blocklab scrape`.", valueName: "file"))
     var input: [String] = []
     @Option(name: .long, help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String
-    @Option(name: .long, help: "Vocabulary size, special tokens included (trained tokenizers only).") var vocabSize = 16_384
-    @Option(name: .long, help: "Tokens per training sequence.") var sequenceLength = 2048
-    @Option(name: .long, help: "Tokens each sequence shares with the previous one (smaller than the length).") var overlap = 0
-    @Option(name: .long, help: "The stream's last partial sequence: keep (padded, masked) or drop.") var tail: Tail = .keep
-    @Option(name: .long, help: "Validation split: random or chronological (newest commits held out).") var split: SplitMethod = .random
-    @Option(name: .long, help: "Seed of the random split.") var seed: UInt64 = 42
-    @Option(name: .long, help: "Fraction of records held out for validation.") var validationFraction = 0.1
+    @Option(name: .long, help: "Vocabulary size, special tokens included (tokenizer.vocab_size; trained tokenizers only).") var vocabSize: Int?
+    @Option(name: .long, help: "Tokens per training sequence (dataset.sequence_length).") var sequenceLength: Int?
+    @Option(name: .long, help: "Tokens each sequence shares with the previous one, smaller than the length (dataset.overlap).") var overlap: Int?
+    @Option(name: .long, help: "The stream's last partial sequence: keep (padded, masked) or drop (dataset.tail).") var tail: Tail?
+    @Option(name: .long, help: "Validation split: random or chronological, newest commits held out (dataset.split).") var split: SplitMethod?
+    @Option(name: .long, help: "Seed of the random split (dataset.seed).") var seed: Int?
+    @Option(name: .long, help: "Fraction of records held out for validation (dataset.validation_fraction).") var validationFraction: Double?
     @Option(name: .long, help: ArgumentHelp("Reuse this tokenizer directory instead of training one.", valueName: "dir"))
     var tokenizer: String?
-    @Option(name: .long, help: "Target training tokens for the epoch formula.") var targetTokens = 20_000_000
-    @Option(name: .long, help: "Fewest epochs.") var minEpochs = 3
-    @Option(name: .long, help: "Most epochs.") var maxEpochs = 10
-    @Option(name: .long, help: "Threads for training and encoding (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Target training tokens for the epoch formula (epoch_calculation.target_tokens).") var targetTokens: Int?
+    @Option(name: .long, help: "Fewest epochs (epoch_calculation.min_epochs).") var minEpochs: Int?
+    @Option(name: .long, help: "Most epochs (epoch_calculation.max_epochs).") var maxEpochs: Int?
+    @Option(name: .long, help: "Threads for training and encoding (tokenizer.threads; default: all cores).") var threads: Int?
     @Option(name: .long, help: "Run name in the store.") var name = "tokenize"
     @Flag(name: .long, help: "Do not record the run in the store.") var noStore = false
+    @OptionGroup var configuration: ConfigOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var storeOptions: StoreOptions
 
     enum Tail: String, ExpressibleByArgument, CaseIterable { case keep, drop }
 
-    var options: DatasetBuilder.Options {
-        var options = DatasetBuilder.Options()
-        options.vocabularySize = vocabSize
-        options.sequenceLength = sequenceLength
-        options.overlap = overlap
-        options.keepTail = tail == .keep
-        options.split = split
-        options.seed = seed
-        options.validationFraction = validationFraction
-        options.tokenizerDirectory = tokenizer
-        options.targetTokens = targetTokens
-        options.minEpochs = minEpochs
-        options.maxEpochs = maxEpochs
-        options.threads = max(1, threads)
-        return options
+    /// The flags as overrides of their config keys.
+    var flags: [String] {
+        var flags = FlagOverrides()
+        flags.add("tokenizer.vocab_size", vocabSize)
+        flags.add("tokenizer.threads", threads.map { max(1, $0) })
+        flags.add("dataset.sequence_length", sequenceLength)
+        flags.add("dataset.overlap", overlap)
+        flags.add("dataset.tail", tail?.rawValue)
+        flags.add("dataset.split", split?.rawValue)
+        flags.add("dataset.seed", seed)
+        flags.add("dataset.validation_fraction", validationFraction)
+        flags.add("epoch_calculation.target_tokens", targetTokens)
+        flags.add("epoch_calculation.min_epochs", minEpochs)
+        flags.add("epoch_calculation.max_epochs", maxEpochs)
+        return flags.list
     }
 
     func validate() throws {
         guard !input.isEmpty else { throw ValidationError("pass one or more JSONL files with --input (written by `blocklab scrape`).") }
-        do { try DatasetBuilder(options).validate() } catch let error as TokenizerError { throw ValidationError(error.message) }
     }
 
     func run() throws {
+        let (loaded, yaml) = try configuration.load(flags: flags, alone: true)
+        let config = loaded.resolvingThreads()
+        var options = config.datasetOptions()
+        options.tokenizerDirectory = tokenizer
+        do { try DatasetBuilder(options).validate() } catch let error as TokenizerError { throw CLIError(error.message) }
         var run: RunHandle?
         if !noStore {
             let store = try storeOptions.openForWriting()
-            let config = try JSONSerialization.data(withJSONObject: [
-                "tokenize": ["input": input, "out": out, "vocab_size": vocabSize, "sequence_length": sequenceLength,
-                             "overlap": overlap, "tail": tail.rawValue, "split": split.rawValue, "seed": seed,
-                             "validation_fraction": validationFraction, "tokenizer": tokenizer as Any? ?? NSNull(),
-                             "target_tokens": targetTokens, "min_epochs": minEpochs, "max_epochs": maxEpochs] as [String: Any],
-            ], options: [.sortedKeys])
-            run = try store.startRun(RunSpec(name: name, config: ConfigSnapshot(yaml: nil, resolvedJSON: config)))
+            let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(TokenizePhase.name.configSections))
+            run = try store.startRun(RunSpec(name: name, config: snapshot))
             TerminationSignals.endRunsOnSignal()
         }
         let phase = TokenizePhase(.init(files: input.map { URL(fileURLWithPath: $0) }, directory: URL(fileURLWithPath: out), options: options))

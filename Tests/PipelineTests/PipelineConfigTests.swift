@@ -1,5 +1,7 @@
 import Foundation
+import GitHistory
 import Pipeline
+import Tokenizer
 import Testing
 import Training
 
@@ -67,5 +69,45 @@ import Training
         let training = try TrainingConfig.load(yaml: repositoryConfig, profile: "quick", otherSections: PipelineConfig.ownSections)
         #expect(training == (try PipelineConfig.load(yaml: repositoryConfig, profile: "quick")).training)
         #expect(throws: TrainingError.self) { try TrainingConfig.load(yaml: repositoryConfig) }
+    }
+
+    /// Every key the file sets (outside `profiles`, whose entries are keys documented above)
+    /// has its comment on its line; every one is read (`load` rejects a key nobody read).
+    @Test func everyKeyOfTheFileIsDocumentedWhereItIsSet() throws {
+        var undocumented: [String] = []
+        for line in repositoryConfig.split(separator: "\n") {
+            if line.hasPrefix("profiles:") { break }
+            let text = line.trimmingCharacters(in: .whitespaces)
+            // Section headers (`training:`) and keys alike; a header's comment is optional.
+            guard !text.hasPrefix("#"), let colon = text.firstIndex(of: ":") else { continue }
+            if text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if !text.contains("#") { undocumented.append(text) }
+        }
+        #expect(undocumented.isEmpty, "keys without a comment: \(undocumented)")
+        _ = try PipelineConfig.load(yaml: repositoryConfig)
+    }
+
+    /// The sections' defaults are the libraries' own (each written once, there).
+    @Test func theDefaultsAreThePhasesOwn() {
+        let d = PipelineConfig()
+        let scrape = ScrapeOptions(), dataset = DatasetBuilder.Options()
+        #expect(d.scrape.maxPatchBytesPerFile == scrape.maxPatchBytesPerFile && d.scrape.maxFileBytes == scrape.maxFileBytes
+                && d.scrape.chunkLines == scrape.chunkLines && d.scrape.renameLimit == scrape.renameLimit)
+        #expect(d.tokenizer.vocabSize == dataset.vocabularySize && d.dataset.sequenceLength == dataset.sequenceLength
+                && d.dataset.validationFraction == dataset.validationFraction && d.dataset.seed == Int(dataset.seed))
+        // What phase 2 is given is the section, whatever the library's default.
+        let options = (try? PipelineConfig.load(yaml: nil, overrides: ["tokenizer.vocab_size=500", "epoch_calculation.max_epochs=4"]))?.datasetOptions()
+        #expect(options?.vocabularySize == 500 && options?.maxEpochs == 4)
+    }
+
+    /// A phase's command checks its keys but not one phase's against another's: `train`
+    /// takes the sequence length from its dataset, not from `dataset.sequence_length`.
+    @Test func aPhaseAloneLeavesOutTheChecksAcrossPhases() throws {
+        let small = ["model.n_positions=32"]
+        #expect(throws: TrainingError.badConfig("dataset.sequence_length 2048 is above model.n_positions 32 + 1: lower the one or raise the other")) {
+            try PipelineConfig.load(yaml: repositoryConfig, overrides: small)
+        }
+        #expect(try PipelineConfig.load(yaml: repositoryConfig, overrides: small, alone: true).training.model.nPositions == 32)
+        #expect(throws: TrainingError.self) { try PipelineConfig.load(yaml: repositoryConfig, overrides: ["scrape.workers=0"], alone: true) }
     }
 }

@@ -142,4 +142,46 @@ import Training
         #expect(trainOnly.status == .finished, "\(trainOnly.error ?? "")")
         #expect(trainOnly.phases.map { "\($0.name):\($0.outcome)" } == ["scrape:reused", "tokenize:reused", "train:ran"])
     }
+
+    /// A reused training carries the earlier run's checkpoints: the new run records the same
+    /// files (steps, sha256, best flags), its manifest lists them, and nothing is trained.
+    /// A checkpoint deleted from disk is not carried; one changed on disk makes the next run
+    /// train again.
+    @Test func aReusedTrainingCarriesItsCheckpoints() throws {
+        let f = try Fixture()
+        let everyStep = ["training.checkpoint_every_steps=1"]
+        let first = try f.run(everyStep, name: "a")
+        #expect(first.status == .finished, "\(first.error ?? "")")
+        let second = try f.run(everyStep, name: "b")
+        #expect(second.status == .finished, "\(second.error ?? "")")
+        #expect(second.phases.last.map { "\($0.name):\($0.outcome)" } == "train:reused")
+
+        func rows(_ runID: Int64) throws -> [String] {
+            try f.store.checkpoints(runID: runID).map { "\($0.step) \($0.path) \($0.sha256) \($0.isBest) \($0.epoch ?? -1)" }
+        }
+        let earlier = try f.store.checkpoints(runID: first.runID)
+        #expect(earlier.count >= 4, "steps 1-4 each checkpointed")
+        #expect(try rows(second.runID) == (try rows(first.runID)))
+        #expect(try f.store.metricSummaries(runID: second.runID).isEmpty, "nothing was trained again")
+        let listed = try #require(try f.manifest(second)["checkpoints"] as? [[String: Any]])
+        #expect(listed.compactMap { $0["path"] as? String } == earlier.map(\.path))
+
+        // Steps 1 and 3 are neither the best (evaluations are at steps 2 and 4) nor the last.
+        let stepOne = try #require(earlier.first { $0.step == 1 }), stepThree = try #require(earlier.first { $0.step == 3 })
+        try FileManager.default.removeItem(atPath: stepThree.path)
+        let third = try f.run(everyStep, name: "c")
+        #expect(third.phases.map(\.outcome) == ["ran", "reused", "reused", "reused"], "\(third.phases)")
+        #expect(try f.store.checkpoints(runID: third.runID).map(\.step) == earlier.map(\.step).filter { $0 != 3 })
+
+        let weights = try #require(FileManager.default.enumerator(atPath: stepOne.path)?.compactMap { $0 as? String }
+            .first { $0.hasSuffix(".safetensors") })
+        let file = URL(fileURLWithPath: stepOne.path).appendingPathComponent(weights)
+        var bytes = try Data(contentsOf: file)
+        bytes[bytes.count - 1] ^= 0xff
+        try bytes.write(to: file)
+        let fourth = try f.run(everyStep, name: "d")
+        #expect(fourth.status == .finished, "\(fourth.error ?? "")")
+        #expect(fourth.phases.map(\.outcome) == ["ran", "reused", "reused", "ran"], "\(fourth.phases)")
+        #expect(try f.store.checkpoints(runID: fourth.runID).allSatisfy { $0.path.hasPrefix(fourth.runDirectory.path) })
+    }
 }

@@ -4,10 +4,13 @@ import Foundation
 
 /// Phase 3 (`embed`): one vector per commit of the scrape, stored in the run (the store's
 /// `embeddings`). Stats: `EmbedPhase.Stats`. Needs libtorch loaded and the sentence model.
+/// The same in the pipeline and in `blocklab embed`, which loads first (`load`), so a bad
+/// input or a missing model leaves no run behind.
 public struct EmbeddingPhase {
     public typealias Inputs = EmbedPhase.Inputs
 
     public struct Outputs {
+        public var runID: Int64
         public var stats: EmbedPhase.Stats
     }
 
@@ -15,15 +18,39 @@ public struct EmbeddingPhase {
     public let inputs: Inputs
     public init(_ inputs: Inputs) { self.inputs = inputs }
 
-    public func run(_ phase: PhaseRecorder, progress: PipelineProgress) throws -> Outputs {
-        let embedder = EmbedPhase(inputs)
-        let loaded = try embedder.load()
-        let stats = try embedder.embed(loaded, store: phase.run.store, runID: phase.run.id) { report in
+    /// The inputs for `commitsFile` from the config's `embeddings` section.
+    public init(commitsFile: URL, config: PipelineConfig.Embeddings) {
+        self.init(Inputs(commitsFile: commitsFile, modelDirectory: Self.modelDirectory(config),
+                         batchSize: config.batchSize, threads: config.threads ?? PipelineConfig.cores))
+    }
+
+    /// `embeddings.model`, else the default model's directory (scripts/setup/embeddings.sh).
+    public static func modelDirectory(_ config: PipelineConfig.Embeddings) -> URL {
+        config.model.map { URL(fileURLWithPath: $0) } ?? SentenceModel.defaultDirectory
+    }
+
+    /// Reads the commits and loads the model; throws naming what is missing.
+    public func load() throws -> EmbedPhase.Loaded { try EmbedPhase(inputs).load() }
+
+    /// Embeds into `phase`'s run (`loaded`: from `load`, else loaded here).
+    public func run(_ phase: PhaseRecorder, loaded: EmbedPhase.Loaded? = nil, progress: PipelineProgress) throws -> Outputs {
+        let loaded = try loaded ?? load()
+        let stats = try EmbedPhase(inputs).embed(loaded, store: phase.run.store, runID: phase.run.id) { report in
             progress.update(phase: Self.name.rawValue, done: report.done, total: report.total, unit: "commits")
         }
         try phase.record(stats: stats)
         phase.run.log(step: 0, ["embed/texts_per_second": stats.textsPerSecond, "embed/commits": Double(stats.commits)])
-        return Outputs(stats: stats)
+        return Outputs(runID: phase.run.id, stats: stats)
+    }
+
+    /// `blocklab embed --run RUN`: adds the phase and the vectors to an existing run (one
+    /// that is no longer running has no handle: the phase is recorded as a whole, failed
+    /// with its error if the embedding fails).
+    public func run(addingTo run: String, store: ExperimentStore, progress: PipelineProgress) throws -> Outputs {
+        let outputs = try EmbedPhase(inputs).run(store: store, target: .existingRun(run)) { report in
+            progress.update(phase: Self.name.rawValue, done: report.done, total: report.total, unit: "commits")
+        }
+        return Outputs(runID: outputs.runID, stats: outputs.stats)
     }
 
     /// Reuse: the earlier run's vectors, copied into this run (the manifest and `push` read a run's own).

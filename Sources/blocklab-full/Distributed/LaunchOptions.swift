@@ -50,7 +50,7 @@ struct LaunchOptions: ParsableArguments {
         if let n = nprocPerNode {
             let launcher = WorkerLauncher(perNode: n, nodes: nnodes, nodeRank: nodeRank,
                                           masterAddress: masterAddr ?? "127.0.0.1", masterPort: masterPort ?? World.defaultMasterPort,
-                                          timeoutSeconds: (try? TrainingConfig.load(yaml: options.configYAML, overrides: options.overrides))?
+                                          timeoutSeconds: (try? options.loadConfig(yaml: options.configYAML, profile: options.profile))?
                                               .training.distributed.timeoutSeconds ?? TrainingConfig().training.distributed.timeoutSeconds)
             throw ExitCode(try launcher.run())
         }
