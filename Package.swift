@@ -117,7 +117,7 @@ let pipelineTargets: [Target] = [
     .target(name: "Pipeline", dependencies: ["ExperimentStore", "GitHistory", "Tokenizer", "Training", "Torch", "Embedding",
                                              "Qdrant", "DurableFiles", "TrainingPlan"]),
     // Real repositories made by git in the test, a real store, libtorch training.
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ExperimentStore", "Training", "GitHistory", "Tokenizer"]),
+    .testTarget(name: "PipelineTests", dependencies: ["TestSupport", "Pipeline", "ExperimentStore", "Training", "GitHistory", "Tokenizer"]),
 ]
 let pipelineCommandDependencies: [Target.Dependency] = ["Pipeline"]
 
@@ -149,7 +149,7 @@ let commandTargets: [Target] = [
             + dashboardCommandDependencies + embeddingCommandDependencies + pipelineCommandDependencies
     ),
     // Runs the built binaries; depends on no BlockLab module (only the Qdrant test server) so it tests what a user runs.
-    .testTarget(name: "blocklabTests", dependencies: ["QdrantTestSupport"]),
+    .testTarget(name: "blocklabTests", dependencies: ["TestSupport", "QdrantTestSupport"]),
 ]
 
 let package = Package(

@@ -1,5 +1,6 @@
 import ExperimentStore
 import Foundation
+import TestSupport
 import Pipeline
 import Testing
 import Torch
@@ -9,22 +10,22 @@ import Training
 /// libtorch training: every phase recorded, reuse, failures.
 @Suite(.serialized) struct PipelineRunnerTests {
     struct Fixture {
-        let scratch: Scratch
+        let scratch: TempDir
         let repo: String
         let store: ExperimentStore
 
         init() throws {
             try Torch.load()
-            scratch = try Scratch()
-            repo = scratch.path("repo")
+            scratch = TempDir()
+            repo = scratch.file("repo")
             try makeRepository(at: repo, commits: 40)
-            store = try ExperimentStore.open(at: scratch.path("s.db"))
+            store = try ExperimentStore.open(at: scratch.file("s.db"))
         }
 
         func run(_ extra: [String] = [], repository: String? = nil, name: String = "p") throws -> PipelineResult {
             let config = try PipelineConfig.load(yaml: repositoryConfig, profile: "quick", overrides: testOverrides + extra)
             let request = PipelineRequest(repository: repository ?? repo, config: config, yaml: repositoryConfig,
-                                          outDirectory: scratch.path("out-\(name)"))
+                                          outDirectory: scratch.file("out-\(name)"))
             return try PipelineRunner(request, store: store).run()
         }
 
@@ -104,7 +105,7 @@ import Training
 
     @Test func anUnreadableRepositoryFailsTheRunAndTheManifestSaysWhy() throws {
         let f = try Fixture()
-        let missing = f.scratch.path("no-such-repo")
+        let missing = f.scratch.file("no-such-repo")
         let result = try f.run(repository: missing)
         #expect(result.status == .failed)
         #expect(result.error?.contains("no-such-repo") == true, "\(result.error ?? "")")

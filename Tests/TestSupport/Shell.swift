@@ -34,3 +34,9 @@ public struct ShellError: Error, CustomStringConvertible {
     public var stderr: String
     public var description: String { "exit \(status): \(stderr)\n\(script)" }
 }
+
+/// A failed expectation of a test's own helper, with what went wrong.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

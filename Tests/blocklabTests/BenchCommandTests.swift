@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blocklab bench` lists every benchmark; each takes `--format`, and `--json` still works.

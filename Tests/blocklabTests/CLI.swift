@@ -1,19 +1,9 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `blocklab` binary, as a user would.
 enum CLI {
-    /// The binary beside the test bundle (the same build), or $BLOCKLAB_BIN.
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["BLOCKLAB_BIN"] { return path }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("blocklab").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/blocklab").path
-    }()
+    static let binary = BuiltProducts.blocklab
 
     struct Result {
         var status: Int32
@@ -106,16 +96,6 @@ final class OutputCollector: @unchecked Sendable {
         group.wait()
         return lock.withLock { (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self)) }
     }
-}
-
-final class TempDir: @unchecked Sendable {
-    let path: String
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("blocklab-cli-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func file(_ name: String) -> String { "\(path)/\(name)" }
 }
 
 /// Lines `{"step": i, "loss": ..., "lr": ...}` for steps in `range`.

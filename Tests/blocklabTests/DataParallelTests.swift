@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blocklab train` as several processes (data-parallel ranks on libtorch's c10d with Gloo),

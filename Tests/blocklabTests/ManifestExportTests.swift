@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blocklab export`: the manifests of real runs (scrape, tokenize and train on a fixture
@@ -27,7 +28,7 @@ import Testing
     private func numbers(_ value: Any?) -> [Double] { (value as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue } }
 
     private func sha256(_ path: String, in dir: TempDir) throws -> String {
-        String(try sh("sha256sum '\(path)'", in: dir.path).prefix(64))
+        String(try shell("sha256sum '\(path)'", in: dir.path).prefix(64))
     }
 
     @Test func scrapeTokenizeAndTrainRunsExportWhatTheyRecorded() throws {
@@ -50,7 +51,7 @@ import Testing
         // Phases 0 and 1: the repository as git itself counts it.
         let scrape = try export("scrape", store: store, dir: dir)
         let stats = try object(scrape["repository_stats"], "repository_stats")
-        let times = try sh("git log --format=%at", in: repo).split(separator: "\n").compactMap { Int($0) }
+        let times = try shell("git log --format=%at", in: repo).split(separator: "\n").compactMap { Int($0) }
         #expect(stats["unique_commits"] as? Int == 30 && stats["total_commits_across_branches"] as? Int == 30)
         #expect(stats["branches"] as? Int == 1 && stats["branch_names"] as? [String] == ["main"])
         #expect(stats["commits_per_branch"] as? [String: Int] == ["main": 30] && stats["unique_authors"] as? Int == 1)
@@ -74,7 +75,7 @@ import Testing
         #expect(estimate["source"] as? String == "analyse" && estimate["epochs"] as? Int != nil)
         let run = try object(scrape["run"], "run")
         #expect(run["store"] as? String == store && run["status"] as? String == "finished")
-        let head = try sh("git rev-parse HEAD", in: repo).trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = try shell("git rev-parse HEAD", in: repo).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(run["source_repo"] as? String == repo && run["source_commit"] as? String == head)
 
         // Phase 2: the sequences dataset.json describes.

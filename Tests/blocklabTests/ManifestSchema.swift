@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Checks manifests against `schema/manifest.schema.json` with Python's `jsonschema`
@@ -33,7 +34,7 @@ enum ManifestSchema {
         let collector = OutputCollector(process)
         process.waitUntilExit()
         let (out, err) = collector.finish()
-        guard process.terminationStatus == 0 else { throw ShellError("jsonschema failed (\(process.terminationStatus)): \(err)") }
+        guard process.terminationStatus == 0 else { throw TestFailure("jsonschema failed (\(process.terminationStatus)): \(err)") }
         return out.split(separator: "\n").map(String.init)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The phases' commands read the one config and their flags are overrides of its keys: a

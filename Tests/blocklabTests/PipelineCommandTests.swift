@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blocklab pipeline` as a user runs it, on a repository made by git in the test, with the

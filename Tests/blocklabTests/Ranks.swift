@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Glibc
 import Testing
 
@@ -9,7 +10,7 @@ enum Ranks {
     /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick).
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ShellError("socket() failed") }
+        guard fd >= 0 else { throw TestFailure("socket() failed") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -21,7 +22,7 @@ enum Ranks {
                 bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
-        guard bound else { throw ShellError("bind() to 127.0.0.1:0 failed") }
+        guard bound else { throw TestFailure("bind() to 127.0.0.1:0 failed") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
@@ -35,7 +36,7 @@ enum Ranks {
         let ok = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard fd >= 0, ok, Glibc.listen(fd, 8) == 0 else { throw ShellError("could not listen on 127.0.0.1:\(port)") }
+        guard fd >= 0, ok, Glibc.listen(fd, 8) == 0 else { throw TestFailure("could not listen on 127.0.0.1:\(port)") }
         return fd
     }
 
@@ -106,12 +107,12 @@ enum Ranks {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let length = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
         guard let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any] else {
-            throw ShellError("\(path) has no safetensors header")
+            throw TestFailure("\(path) has no safetensors header")
         }
         var out: [String: [Float]] = [:]
         for (name, value) in header where name != "__metadata__" {
             guard let entry = value as? [String: Any], entry["dtype"] as? String == "F32",
-                  let offsets = entry["data_offsets"] as? [Int] else { throw ShellError("\(name) in \(path) is not float32") }
+                  let offsets = entry["data_offsets"] as? [Int] else { throw TestFailure("\(name) in \(path) is not float32") }
             let bytes = data.subdata(in: (8 + length + offsets[0])..<(8 + length + offsets[1]))
             out[name] = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Phases 1, 2 and 4 through the command line on real repositories: a partial clone whose
@@ -18,21 +19,21 @@ import Testing
         try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         // one: a.txt v1. two: a.txt v1 -> v2. three: adds b.txt. HEAD holds a.txt v2 and b.txt:
         // the clone lacks only v1, which one and two need and three does not.
-        try sh("""
+        try shell("""
             git init -q -b main .
             echo v1 > a.txt && git add a.txt && git commit -q -m one
             echo v2 > a.txt && git commit -q -am two
             echo b1 > b.txt && git add b.txt && git commit -q -m three
             git config uploadpack.allowFilter true
             """, in: source)
-        try sh("git clone -q --filter=blob:none file://\(source) clone", in: dir.path)
+        try shell("git clone -q --filter=blob:none file://\(source) clone", in: dir.path)
         let clone = dir.file("clone")
         // What git itself says is missing (without fetching it).
-        let missing = try sh("git rev-list --objects --missing=print --all | sed -n 's/^?//p'", in: clone)
+        let missing = try shell("git rev-list --objects --missing=print --all | sed -n 's/^?//p'", in: clone)
             .split(separator: "\n").map(String.init)
-        let v1 = try sh("git rev-parse HEAD~2:a.txt", in: source).trimmingCharacters(in: .whitespacesAndNewlines)
+        let v1 = try shell("git rev-parse HEAD~2:a.txt", in: source).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(missing == [v1], "the clone lacks exactly a.txt's first version")
-        let hashes = try sh("git log --reverse --format=%H", in: source).split(separator: "\n").map(String.init)
+        let hashes = try shell("git log --reverse --format=%H", in: source).split(separator: "\n").map(String.init)
 
         let store = dir.file("s.db")
         let result = try CLI.run(["scrape", "--repo", clone, "--out", dir.file("scrape"), "--store", store, "--format", "json"])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// SIGINT and SIGTERM sent by pid, as a scheduler or `kill` sends them: a run ends `killed`

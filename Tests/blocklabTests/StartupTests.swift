@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// libtorch is loaded by the commands that use a model, on first use, never at start-up:

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The store's command line, run as a user runs it: the built binary, real files, real signals.

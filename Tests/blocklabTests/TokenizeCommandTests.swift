@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blocklab tokenize` and `blocklab tokenizer encode|decode`, run as a user runs them.

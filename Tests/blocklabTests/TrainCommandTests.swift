@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blocklab tokenize` → `blocklab train` → `blocklab generate`, run as a user runs them,
