@@ -43,7 +43,7 @@ public struct BenchEmbed: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The model directory (default: all-MiniLM-L6-v2 from scripts/setup/embeddings.sh).", valueName: "dir"))
     var model: String?
     @Option(help: "Embedding rounds per side (median).") var rounds = 1
-    @Option(help: "Push rounds per side (median).") var pushRounds = 3
+    @Option(help: "Push rounds per side (median; who goes first alternates).") var pushRounds = 5
     @Option(help: "Windows per encoder call, both sides.") var batchSize = 32
     @Option(help: "Python with sentence-transformers, qdrant-client and qdrant-edge-py (default: $BLOCKLAB_EMBED_PYTHON, else .venv-embed/bin/python).")
     var python: String?
