@@ -16,6 +16,7 @@
 #include <c10/core/CPUAllocator.h>
 
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -32,9 +33,12 @@ using namespace ctorch;
 // A caching CPU allocator: a training step frees and allocates the same sizes every step,
 // and glibc serves large ones with fresh mmap pages that the kernel faults in and zeroes
 // each time (measured: ~60k page faults and ~15% of CPU time per step of the benchmark
-// model). Freed blocks of >= 64 KiB are kept per size and handed out again; smaller ones
-// go straight back to malloc. When an allocation fails, the cache is released and the
-// allocation retried once before reporting out of memory.
+// model). Freed blocks of >= 64 KiB are kept per size and handed out again, to a request of
+// that size or of up to a quarter less (a sentence encoder's batches, sorted longest first,
+// shrink a little from one to the next and so reuse the previous batch's blocks); smaller
+// ones go straight back to malloc. When a freed block would take the cache over its limit,
+// the largest cached blocks are released first. When an allocation fails, the cache is
+// released and the allocation retried once before reporting out of memory.
 class BlockCache {
   public:
     static BlockCache &shared() {
@@ -48,11 +52,13 @@ class BlockCache {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             if (size >= kCachedMin) {
-                auto it = free_.find(size);
-                if (it != free_.end() && !it->second.empty()) {
+                // The smallest cached block that fits, if it wastes at most a quarter of itself.
+                auto it = free_.lower_bound(size);
+                if (it != free_.end() && it->first - it->first / 4 <= size) {
                     void *p = it->second.back();
+                    cached_bytes_ -= it->first;
                     it->second.pop_back();
-                    cached_bytes_ -= size;
+                    if (it->second.empty()) free_.erase(it);
                     return p;
                 }
             }
@@ -75,10 +81,19 @@ class BlockCache {
         auto it = sizes_.find(p);
         if (it == sizes_.end()) { std::free(p); return; }
         const size_t size = it->second;
-        if (size < kCachedMin || cached_bytes_ + size > limit_) {
+        if (size < kCachedMin || size > limit_) {
             sizes_.erase(it);
             std::free(p);
             return;
+        }
+        while (cached_bytes_ + size > limit_) { // the largest first: the likeliest to be stale
+            auto largest = std::prev(free_.end());
+            void *old = largest->second.back();
+            largest->second.pop_back();
+            cached_bytes_ -= largest->first;
+            if (largest->second.empty()) free_.erase(largest);
+            sizes_.erase(old);
+            std::free(old);
         }
         free_[size].push_back(p);
         cached_bytes_ += size;
@@ -88,8 +103,8 @@ class BlockCache {
         std::lock_guard<std::mutex> lock(mutex_);
         for (auto &entry : free_) {
             for (void *p : entry.second) { sizes_.erase(p); std::free(p); }
-            entry.second.clear();
         }
+        free_.clear();
         cached_bytes_ = 0;
     }
 
@@ -101,7 +116,7 @@ class BlockCache {
     static constexpr size_t kPage = 4096;
     std::mutex mutex_;
     std::unordered_map<void *, size_t> sizes_;              // every block from acquire, live or cached
-    std::unordered_map<size_t, std::vector<void *>> free_;  // cached blocks by size
+    std::map<size_t, std::vector<void *>> free_;            // cached blocks by size; no empty lists
     size_t cached_bytes_ = 0;
     size_t limit_ = (size_t)1 << 62;
 };

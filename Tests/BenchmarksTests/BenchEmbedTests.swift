@@ -29,14 +29,32 @@ import Testing
         let input = dir.path + "/commits.jsonl"
         try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
 
-        let report = try await BenchEmbed.parse(["--input", input, "--model", model, "--python", python, "--push-rounds", "1"]).measure()
-        for key in ["embed_texts_per_s", "st_texts_per_s", "push_points_per_s", "qdrant_client_points_per_s"] {
+        let report = try await BenchEmbed.parse(["--input", input, "--model", model, "--python", python, "--push-rounds", "2",
+                                                 "--chunks", "3", "--truncating"]).measure()
+        for key in ["embed_texts_per_s", "st_texts_per_s", "st_truncating_texts_per_s", "push_points_per_s", "qdrant_client_points_per_s"] {
             #expect((report[key] ?? 0) > 0, "\(key): \(String(describing: report[key]))")
         }
-        #expect(report["texts"] == 4 && report["dimension"] == 384)
+        #expect(report["texts"] == 4 && report["dimension"] == 384 && report["chunks"] == 3 && report["windows"] == 4)
+        #expect(report["long_texts"] == 0 && report["push_rounds"] == 2)
         #expect((report["min_cosine_vs_st"] ?? 0) > 0.999)
         #expect(report.peers["sentence-transformers"] == "2.7.0" && report.peers["qdrant-client"] == "1.20.0")
         let table = report.render(.table)
         #expect(table.contains("sentence-transformers 2.7.0") && table.contains("qdrant-client 1.20.0"), "\(table)")
+    }
+
+    /// Without a scrape at the default input, the error names the command that makes one.
+    @Test func missingInputNamesTheFix() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let python = environment["BLOCKLAB_EMBED_PYTHON"], !python.isEmpty else {
+            Issue.record("BLOCKLAB_EMBED_PYTHON must be set: run scripts/setup/embeddings.sh (scripts/test.sh does)")
+            return
+        }
+        let dir = try TemporaryDirectory()
+        do {
+            _ = try await BenchEmbed.parse(["--input", dir.path + "/none.jsonl", "--python", python]).measure()
+            Issue.record("a missing input must fail")
+        } catch {
+            #expect("\(error)".contains("blocklab scrape --repo") && "\(error)".contains("pass --input FILE"), "\(error)")
+        }
     }
 }

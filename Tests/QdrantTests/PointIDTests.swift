@@ -27,6 +27,28 @@ import Testing
         #expect(vector == points[1].vector)
         #expect((list[0]["payload"] as? [String: String]) == ["k": "v"])
     }
+
+    /// The body's exact text: integer ids bare, UUIDs quoted, floats in Swift's shortest form.
+    @Test func upsertBodyText() {
+        let points = [QdrantPoint(id: "7", vector: [1, -2.5e-8, 0.1], payloadJSON: "{}"),
+                      QdrantPoint(id: "1b4db7eb-4057-5ddf-91e0-36dec72071f5", vector: [0.33333334], payloadJSON: #"{"a":[1]}"#)]
+        let text = String(decoding: QdrantClient.upsertBody(points), as: UTF8.self)
+        #expect(text == #"{"points":[{"id":7,"vector":[1.0,-2.5e-08,0.1],"payload":{}},"#
+                    + #"{"id":"1b4db7eb-4057-5ddf-91e0-36dec72071f5","vector":[0.33333334],"payload":{"a":[1]}}]}"#)
+    }
+
+    /// Every float32 survives the trip through the body's text exactly, whatever its magnitude.
+    @Test func upsertBodyFloatsRoundTrip() throws {
+        var generator = SystemRandomNumberGenerator()
+        let vector = (0..<4096).map { i -> Float in
+            let magnitude = Float.random(in: 0..<1, using: &generator) * Float(sign: .plus, exponent: Int.random(in: -126...127, using: &generator), significand: 1)
+            return i % 2 == 0 ? magnitude : -magnitude
+        } + [Float.leastNonzeroMagnitude, Float.greatestFiniteMagnitude, -0.0, 0]
+        let object = try JSONSerialization.jsonObject(with: QdrantClient.upsertBody([QdrantPoint(id: "1", vector: vector)])) as! [String: Any]
+        let sent = ((object["points"] as! [[String: Any]])[0]["vector"] as! [NSNumber]).map { Float($0.doubleValue) }
+        #expect(sent.count == vector.count)
+        #expect(zip(sent, vector).allSatisfy { $0.bitPattern == $1.bitPattern || ($0 == 0 && $1 == 0) })
+    }
 }
 
 @Suite struct RetryPolicyTests {

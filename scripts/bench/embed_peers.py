@@ -2,7 +2,7 @@
 """Peers of BlockLab's phase 3, for `blocklab bench embed` and the embedding tests.
 
 Runs in the venv of scripts/setup/embeddings.sh (sentence-transformers 2.7.0 on Debian's
-python3-torch, qdrant-client). Three modes:
+python3-torch, qdrant-client). Four modes:
 
   encode    sentence-transformers embeds texts the way BlockLab documents it
             (docs/embeddings.md): the model's own tokenizer, windows of max_seq_length - 2
@@ -11,6 +11,12 @@ python3-torch, qdrant-client). Three modes:
             Normalize); the text's vector is the mean of its windows, scaled to unit length.
             Windows are batched by length, as SentenceTransformer.encode batches texts.
             Writes float32 vectors (texts x dimension, little-endian) and the token ids.
+  serve     encode for `blocklab bench embed`, one chunk of texts at a time: loads the model
+            once, prints {"ready": ...}, then answers each stdin line {"texts", "out"[,
+            "truncating"]} with one stdout line {"seconds", "windows"}, so the benchmark can
+            take turns with BlockLab chunk by chunk (both sides see the same load). With
+            "truncating", the chunk goes through plain SentenceTransformer.encode(), which
+            cuts every text at max_seq_length tokens and drops the rest.
   push      qdrant-client's upload_points of those vectors to a collection (REST).
   readback  qdrant-client's retrieve of point ids, printing ids, vectors and payloads.
 
@@ -40,49 +46,59 @@ def window_starts(count, content):
     return starts
 
 
-def encode(args):
-    import numpy as np
+def load_model(path, threads):
     import torch
     from sentence_transformers import SentenceTransformer
 
-    torch.set_num_threads(args.threads)
-    model = SentenceTransformer(args.model, device="cpu")
+    torch.set_num_threads(threads)
+    model = SentenceTransformer(path, device="cpu")
     model.eval()
-    texts = json.load(open(args.texts))
+    return model
+
+
+def windowed(model, texts, batch_size):
+    """(word-piece ids per text, windows, unit vectors): the documented windows, batched by length."""
+    import numpy as np
+    import torch
+
     tokenizer = model.tokenizer
     content = model.max_seq_length - 2
     cls_id, sep_id, pad_id = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
+    ids = tokenizer(texts, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+    windows = []
+    for index, pieces in enumerate(ids):
+        for s in window_starts(len(pieces), content):
+            windows.append((index, pieces[s:s + content]))
+    windows.sort(key=lambda w: (-len(w[1]), w[0]))
+    sums = np.zeros((len(texts), model.get_sentence_embedding_dimension()), dtype=np.float32)
+    with torch.inference_mode():
+        for b in range(0, len(windows), batch_size):
+            batch = windows[b:b + batch_size]
+            width = len(batch[0][1]) + 2
+            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, (_, pieces) in enumerate(batch):
+                row_ids = [cls_id] + pieces + [sep_id]
+                input_ids[row, :len(row_ids)] = torch.tensor(row_ids)
+                mask[row, :len(row_ids)] = 1
+            features = {"input_ids": input_ids, "attention_mask": mask,
+                        "token_type_ids": torch.zeros_like(input_ids)}
+            vectors = model(features)["sentence_embedding"].numpy()
+            for row, (index, _) in enumerate(batch):
+                sums[index] += vectors[row]
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return ids, len(windows), sums / np.maximum(norms, 1e-12)
 
-    def run():
-        ids = tokenizer(texts, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-        windows = []
-        for index, pieces in enumerate(ids):
-            for s in window_starts(len(pieces), content):
-                windows.append((index, pieces[s:s + content]))
-        windows.sort(key=lambda w: (-len(w[1]), w[0]))
-        sums = np.zeros((len(texts), model.get_sentence_embedding_dimension()), dtype=np.float32)
-        with torch.inference_mode():
-            for b in range(0, len(windows), args.batch_size):
-                batch = windows[b:b + args.batch_size]
-                width = len(batch[0][1]) + 2
-                input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, (_, pieces) in enumerate(batch):
-                    row_ids = [cls_id] + pieces + [sep_id]
-                    input_ids[row, :len(row_ids)] = torch.tensor(row_ids)
-                    mask[row, :len(row_ids)] = 1
-                features = {"input_ids": input_ids, "attention_mask": mask,
-                            "token_type_ids": torch.zeros_like(input_ids)}
-                vectors = model(features)["sentence_embedding"].numpy()
-                for row, (index, _) in enumerate(batch):
-                    sums[index] += vectors[row]
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return ids, len(windows), sums / np.maximum(norms, 1e-12)
 
+def encode(args):
+    import torch
+
+    model = load_model(args.model, args.threads)
+    texts = json.load(open(args.texts))
     times = []
     for _ in range(args.repeat):
         start = time.perf_counter()
-        ids, windows, vectors = run()
+        ids, windows, vectors = windowed(model, texts, args.batch_size)
         times.append(time.perf_counter() - start)
     out = {"seconds": sorted(times)[len(times) // 2], "windows": windows, "texts": len(texts),
            "threads": torch.get_num_threads(), "torch": torch.__version__}
@@ -94,6 +110,27 @@ def encode(args):
     if args.ids_out:
         json.dump(ids, open(args.ids_out, "w"))
     print(json.dumps(out))
+
+
+def serve(args):
+    import torch
+
+    model = load_model(args.model, args.threads)
+    print(json.dumps({"ready": True, "threads": torch.get_num_threads(), "torch": torch.__version__,
+                      "max_seq_length": model.max_seq_length}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        texts = json.load(open(request["texts"]))
+        start = time.perf_counter()
+        if request.get("truncating"):
+            vectors, windows = model.encode(texts, batch_size=args.batch_size, normalize_embeddings=True), len(texts)
+        else:
+            _, windows, vectors = windowed(model, texts, args.batch_size)
+        seconds = time.perf_counter() - start
+        vectors.astype("<f4").tofile(request["out"])
+        print(json.dumps({"seconds": seconds, "windows": windows, "texts": len(texts)}), flush=True)
 
 
 def read_vectors(path, dimension):
@@ -144,6 +181,10 @@ def main():
     e.add_argument("--threads", type=int, default=os.cpu_count())
     e.add_argument("--repeat", type=int, default=1)
     e.add_argument("--truncating", action="store_true", help="also time plain encode() (which truncates)")
+    v = sub.add_parser("serve")
+    v.add_argument("--model", required=True)
+    v.add_argument("--batch-size", type=int, default=32)
+    v.add_argument("--threads", type=int, default=os.cpu_count())
     p = sub.add_parser("push")
     p.add_argument("--url", required=True)
     p.add_argument("--collection", required=True)
@@ -158,7 +199,7 @@ def main():
     r.add_argument("--ids", required=True, help="a JSON list of point ids")
     r.add_argument("--api-key-env", help="the environment variable holding the API key")
     args = parser.parse_args()
-    {"encode": encode, "push": push, "readback": readback}[args.mode](args)
+    {"encode": encode, "serve": serve, "push": push, "readback": readback}[args.mode](args)
 
 
 if __name__ == "__main__":
