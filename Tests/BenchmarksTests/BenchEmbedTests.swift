@@ -49,7 +49,7 @@ import Testing
             Issue.record("BLOCKLAB_EMBED_PYTHON must be set: run scripts/setup/embeddings.sh (scripts/test.sh does)")
             return
         }
-        let dir = try TemporaryDirectory()
+        let dir = TempDir()
         do {
             _ = try await BenchEmbed.parse(["--input", dir.path + "/none.jsonl", "--python", python]).measure()
             Issue.record("a missing input must fail")
