@@ -28,7 +28,10 @@ public struct QdrantPush {
         public var timeouts: HTTPTimeouts
         public var retry: RetryPolicy
 
-        public init(url: String, collection: String, apiKey: String? = nil, batchSize: Int = 256, model: String? = nil,
+        /// Points per upsert request, unless told otherwise (`qdrant.batch_size`, `--batch-size`).
+        public static let defaultBatchSize = 256
+
+        public init(url: String, collection: String, apiKey: String? = nil, batchSize: Int = defaultBatchSize, model: String? = nil,
                     force: Bool = false, timeouts: HTTPTimeouts = HTTPTimeouts(), retry: RetryPolicy = RetryPolicy()) {
             self.url = url
             self.collection = collection

@@ -14,10 +14,10 @@ public struct RepositoryAnalysis: Codable, Sendable {
     /// The inputs of the estimate (TrainingPlan: epochs = clamp(floor(target_tokens /
     /// (sequences × sequence_length)), min_epochs, max_epochs)).
     public struct EstimateParameters: Codable, Sendable {
-        public var targetTokens = 20_000_000
+        public var targetTokens = TrainingPlan.defaultTargetTokens
         public var sequenceLength = 2048
-        public var minEpochs = 3
-        public var maxEpochs = 10
+        public var minEpochs = TrainingPlan.defaultMinEpochs
+        public var maxEpochs = TrainingPlan.defaultMaxEpochs
         public init() {}
 
         enum CodingKeys: String, CodingKey {

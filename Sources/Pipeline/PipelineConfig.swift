@@ -74,7 +74,7 @@ public struct PipelineConfig: Sendable, Equatable {
         public var collection = "blocklab-commits"
         /// The environment variable holding the API key (the key itself is never in the config).
         public var apiKeyEnv: String?
-        public var batchSize = QdrantPush.Options(url: "", collection: "").batchSize
+        public var batchSize = QdrantPush.Options.defaultBatchSize
     }
 
     /// `store`: the experiment store file; nil = `--store`, else $BLOCKLAB_STORE, else ./blocklab.db.

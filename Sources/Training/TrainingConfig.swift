@@ -1,5 +1,6 @@
 import Foundation
 import Torch
+import TrainingPlan
 
 /// The resolved training config: `training_config.yaml`, then `--set` overrides, then the
 /// built-in defaults for keys the file leaves out. Encoded (sorted keys) as the run's snapshot.
@@ -66,9 +67,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     }
 
     public struct EpochCalculation: Codable, Sendable, Equatable {
-        public var targetTokens = 20_000_000
-        public var minEpochs = 3
-        public var maxEpochs = 10
+        public var targetTokens = TrainingPlan.defaultTargetTokens
+        public var minEpochs = TrainingPlan.defaultMinEpochs
+        public var maxEpochs = TrainingPlan.defaultMaxEpochs
     }
 
     public struct HardwareMonitoring: Codable, Sendable, Equatable {

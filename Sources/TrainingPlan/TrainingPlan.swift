@@ -6,6 +6,12 @@ public enum TrainingPlan {
     /// 341 ≈ 2048 / 6: the original estimated `commits / 6` sequences at 2048 tokens.
     public static let estimatedTokensPerCommit = 341
 
+    /// The epoch formula's defaults (the config's `epoch_calculation` section), written here
+    /// once: phase 0's estimate, phase 2's dataset and the trainer's config all start from them.
+    public static let defaultTargetTokens = 20_000_000
+    public static let defaultMinEpochs = 3
+    public static let defaultMaxEpochs = 10
+
     /// epochs = clamp(floor(target_tokens / (num_sequences × sequence_length)), min, max).
     ///
     ///     TrainingPlan.epochs(targetTokens: 20_000_000, sequences: 1_000,

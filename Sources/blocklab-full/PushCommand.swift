@@ -14,7 +14,7 @@ struct PushCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Qdrant's REST URL, e.g. http://127.0.0.1:6333.", valueName: "url")) var qdrantUrl: String
     @Option(name: .long, help: "The collection (created when missing).") var collection: String
     @OptionGroup var qdrant: QdrantOptions
-    @Option(name: .long, help: "Points per request.") var batchSize = 256
+    @Option(name: .long, help: "Points per request.") var batchSize = QdrantPush.Options.defaultBatchSize
     @Option(name: .long, help: "The model whose embeddings to push, when the run has several.") var model: String?
     @Flag(name: .long, help: "Send every point again, whatever the store's ledger says.") var force = false
     @OptionGroup var storeOptions: StoreOptions

@@ -19,9 +19,9 @@ public struct DatasetBuilder: Sendable {
         public var split = SplitMethod.random
         public var seed: UInt64 = 42
         public var validationFraction = 0.1
-        public var targetTokens = 20_000_000
-        public var minEpochs = 3
-        public var maxEpochs = 10
+        public var targetTokens = TrainingPlan.defaultTargetTokens
+        public var minEpochs = TrainingPlan.defaultMinEpochs
+        public var maxEpochs = TrainingPlan.defaultMaxEpochs
         /// A tokenizer directory to use instead of training one.
         public var tokenizerDirectory: String?
         public var threads = ProcessInfo.processInfo.activeProcessorCount
