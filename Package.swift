@@ -79,7 +79,7 @@ let trainingTargets: [Target] = [
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "Training", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "HardwareMonitor", "TrainingPlan", "DurableFiles", yams]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Torch", "ExperimentStore", "TrainingPlan", "DurableFiles"]),
+    .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Torch", "ExperimentStore", "TrainingPlan", "DurableFiles"]),
 ]
 let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
@@ -96,7 +96,7 @@ let embeddingTargets: [Target] = [
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .target(name: "Qdrant", dependencies: ["CCurl"]),
     // Qdrant's REST API on qdrant-edge-py (Python), validated against Qdrant's OpenAPI spec; for tests and `bench embed`.
-    .target(name: "QdrantTestSupport", dependencies: ["Qdrant"], path: "Tests/QdrantTestSupport",
+    .target(name: "QdrantTestSupport", dependencies: ["Qdrant", "TestSupport"], path: "Tests/QdrantTestSupport",
             exclude: ["qdrant_test_server.py", "openapi.json"]),
     .testTarget(name: "QdrantTests", dependencies: ["Qdrant", "QdrantTestSupport"]),
     .target(name: "Embedding", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "Qdrant"]),

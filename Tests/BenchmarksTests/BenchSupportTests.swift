@@ -87,7 +87,7 @@ import Testing
     /// The port handed out is the system's pick (in its ephemeral range, so in host byte
     /// order) and free: a server can listen on it at once.
     @Test func theSystemsPickCanBeServed() throws {
-        let port = try freeLoopbackPort()
+        let port = try Benchmarks.freeLoopbackPort()
         let range = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
             .split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
         #expect(range.count == 2 && (range[0]...range[1]).contains(port))
