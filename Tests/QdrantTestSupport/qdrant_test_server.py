@@ -38,7 +38,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import qdrant_edge as qe
 from jsonschema.exceptions import best_match
+from jsonschema.validators import extend
 from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator._keywords import items as oas30_items
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DISTANCES = {"Cosine": qe.Distance.Cosine, "Dot": qe.Distance.Dot, "Euclid": qe.Distance.Euclid,
@@ -76,6 +78,25 @@ def strict(schema):
     return schema
 
 
+def items(validator, items, instance, schema):
+    """OAS 3.0's `items`, deciding arrays of plain numbers (vectors) in one pass.
+
+    An item schema that only says `type: number` (with format float or double, which every
+    number passes) accepts exactly the JSON numbers, so an array whose items are all ints
+    or floats has no error to report. Anything else, or any other item schema, goes through
+    the keyword's own per-item descent, so errors read exactly as before. Per-item descent
+    cost about 0.6 s for one batch of 256 vectors of 384 floats: the whole time of an upsert.
+    """
+    if (isinstance(items, dict) and items.get("type") == "number" and items.get("format", "float") in ("float", "double")
+            and set(items) <= {"type", "format", "description", "example"} and isinstance(instance, list)
+            and all(type(x) is float or type(x) is int for x in instance)):
+        return
+    yield from oas30_items(validator, items, instance, schema)
+
+
+RequestValidator = extend(OAS30Validator, validators={"items": items})
+
+
 class Contract:
     """Routes and request-body validators from the OpenAPI spec."""
 
@@ -91,8 +112,8 @@ class Contract:
                           .get("application/json", {}).get("schema"))
                 validator = None
                 if schema is not None:
-                    validator = OAS30Validator({**strict(schema), "components": components},
-                                               format_checker=OAS30Validator.FORMAT_CHECKER)
+                    validator = RequestValidator({**strict(schema), "components": components},
+                                                 format_checker=OAS30Validator.FORMAT_CHECKER)
                 params = {p["name"]: p.get("schema", {}).get("type") for p in operation.get("parameters", [])
                           if p.get("in") == "query"}
                 self.routes.append((re.compile(pattern), method.upper(), operation["operationId"], validator, params))
