@@ -100,7 +100,7 @@ let embeddingTargets: [Target] = [
             exclude: ["qdrant_test_server.py", "openapi.json"]),
     .testTarget(name: "QdrantTests", dependencies: ["Qdrant", "QdrantTestSupport"]),
     .target(name: "Embedding", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "Qdrant"]),
-    .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Torch", "Tokenizer", "ExperimentStore", "Qdrant",
+    .testTarget(name: "EmbeddingTests", dependencies: ["TestSupport", "Embedding", "Torch", "Tokenizer", "ExperimentStore", "Qdrant",
                                                        "QdrantTestSupport"]),
 ]
 let embeddingCommandDependencies: [Target.Dependency] = ["Embedding", "Qdrant"]

@@ -1,5 +1,6 @@
 @testable import Embedding
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct CommitTextTests {

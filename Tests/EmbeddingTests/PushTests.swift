@@ -1,6 +1,7 @@
 @testable import Embedding
 import ExperimentStore
 import Foundation
+import TestSupport
 import Qdrant
 import QdrantTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import QdrantTestSupport
 import Testing
 
@@ -22,37 +23,6 @@ func modelDirectory() throws -> URL {
 
 /// The repository's root, found from this file.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-func makeTemporaryDirectory(_ label: String = "blocklab-embed") throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs `executable`; returns stdout, throws with stderr on a non-zero exit.
-@discardableResult
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errData, as: UTF8.self).suffix(3000))")
-    }
-    return String(decoding: outData, as: UTF8.self)
-}
 
 /// Texts that exercise the encoder: prose, code, diffs, non-ASCII scripts, special tokens,
 /// an empty text, and texts longer than the model's 256-token input (several windows).

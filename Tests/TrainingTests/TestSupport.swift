@@ -1,12 +1,6 @@
 import Foundation
+import TestSupport
 @testable import Training
-
-/// A fresh directory under the temporary folder, removed by the caller when it wants.
-func makeTemporaryDirectory(_ label: String = "blocklab-train") throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// Writes a BLOCKTOK token file (the format of `MappedTokenFile`) for tests.
 func writeTokenFile(_ url: URL, sequences: [[Int]], sequenceLength: Int, vocabSize: Int,
@@ -53,30 +47,4 @@ func trainPython() throws -> String {
         throw TestFailure("BLOCKLAB_TRAIN_PYTHON is unset: run `eval \"$(scripts/setup/training.sh | tail -1)\"` first")
     }
     return python
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs `executable` with `arguments`; returns stdout, throws with stderr on a non-zero exit.
-@discardableResult
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let stdout = String(decoding: outData, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errData, as: UTF8.self))")
-    }
-    return stdout
 }

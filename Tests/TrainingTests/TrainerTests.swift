@@ -1,5 +1,6 @@
 import ExperimentStore
 import Foundation
+import TestSupport
 import Testing
 import Torch
 @testable import Training
