@@ -4,7 +4,7 @@
 No Qdrant server binary installs here, so this serves the REST endpoints BlockLab and
 qdrant-client use, executes them on `qdrant-edge-py` (Qdrant's engine as a library), and
 holds every request to the contract of Qdrant's OpenAPI spec (`openapi.json` beside this
-file, Qdrant 1.19):
+file, Qdrant 1.19; the routes and validators are in `qdrant_contract.py`):
 
   - each request body is validated against its operation's schema; objects accept only the
     properties the spec lists (real Qdrant rejects unknown fields too);
@@ -25,7 +25,6 @@ Prints `listening on http://127.0.0.1:PORT` as its first line once it accepts co
 import argparse
 import json
 import os
-import re
 import shutil
 import signal
 import sys
@@ -34,13 +33,10 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import qdrant_edge as qe
-from jsonschema.exceptions import best_match
-from jsonschema.validators import extend
-from openapi_schema_validator import OAS30Validator
-from openapi_schema_validator._keywords import items as oas30_items
+from qdrant_contract import Contract, QdrantError, body_error, id_json, point_id
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DISTANCES = {"Cosine": qe.Distance.Cosine, "Dot": qe.Distance.Dot, "Euclid": qe.Distance.Euclid,
@@ -51,101 +47,12 @@ INDEX_TYPES = {"keyword": qe.PayloadSchemaType.Keyword, "integer": qe.PayloadSch
                "uuid": qe.PayloadSchemaType.Uuid, "geo": qe.PayloadSchemaType.Geo}
 
 
-class QdrantError(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 class InjectedFault(QdrantError):
     """A fault queued through /__test__/faults, with its extra headers (Retry-After)."""
 
     def __init__(self, status, message, headers):
         super().__init__(status, message)
         self.headers = headers
-
-
-def strict(schema):
-    """The schema with `additionalProperties: false` on every object that lists properties."""
-    if isinstance(schema, dict):
-        out = {k: strict(v) for k, v in schema.items()}
-        if "properties" in out and "additionalProperties" not in out:
-            out["additionalProperties"] = False
-        return out
-    if isinstance(schema, list):
-        return [strict(v) for v in schema]
-    return schema
-
-
-def items(validator, items, instance, schema):
-    """OAS 3.0's `items`, deciding arrays of plain numbers (vectors) in one pass.
-
-    An item schema that only says `type: number` (with format float or double, which every
-    number passes) accepts exactly the JSON numbers, so an array whose items are all ints
-    or floats has no error to report. Anything else, or any other item schema, goes through
-    the keyword's own per-item descent, so errors read exactly as before. Per-item descent
-    cost about 0.6 s for one batch of 256 vectors of 384 floats: the whole time of an upsert.
-    """
-    if (isinstance(items, dict) and items.get("type") == "number" and items.get("format", "float") in ("float", "double")
-            and set(items) <= {"type", "format", "description", "example"} and isinstance(instance, list)
-            and all(type(x) is float or type(x) is int for x in instance)):
-        return
-    yield from oas30_items(validator, items, instance, schema)
-
-
-RequestValidator = extend(OAS30Validator, validators={"items": items})
-
-
-class Contract:
-    """Routes and request-body validators from the OpenAPI spec."""
-
-    def __init__(self, path):
-        with open(path) as f:
-            spec = json.load(f)
-        components = strict(spec["components"])
-        self.routes = []
-        for template, operations in spec["paths"].items():
-            pattern = "^" + re.sub(r"\{[^}]+\}", "([^/]+)", template) + "$"
-            for method, operation in operations.items():
-                schema = (operation.get("requestBody", {}).get("content", {})
-                          .get("application/json", {}).get("schema"))
-                validator = None
-                if schema is not None:
-                    validator = RequestValidator({**strict(schema), "components": components},
-                                                 format_checker=OAS30Validator.FORMAT_CHECKER)
-                params = {p["name"]: p.get("schema", {}).get("type") for p in operation.get("parameters", [])
-                          if p.get("in") == "query"}
-                self.routes.append((re.compile(pattern), method.upper(), operation["operationId"], validator, params))
-
-    def match(self, method, path):
-        known_path = False
-        for pattern, route_method, operation, validator, params in self.routes:
-            m = pattern.match(path)
-            if m:
-                known_path = True
-                if route_method == method:
-                    return operation, [unquote(g) for g in m.groups()], validator, params
-        raise QdrantError(405 if known_path else 404, f"Unknown route: {method} {path}")
-
-
-def point_id(value):
-    """A Qdrant point id (u64 or UUID) as the engine takes it; anything else is a 400."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise QdrantError(400, f"Format error in JSON body: value {value!r} is not a valid point ID")
-    if isinstance(value, int):
-        if not 0 <= value < 2**64:
-            raise QdrantError(400, f"Format error in JSON body: value {value} is not a valid point ID")
-        return value
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise QdrantError(400, f"Format error in JSON body: value {value} is not a valid point ID, "
-                               "valid values are either an unsigned integer or a UUID")
-
-
-def id_json(value):
-    return value if isinstance(value, int) else str(value)
 
 
 class Collection:
@@ -285,10 +192,9 @@ class Handler(BaseHTTPRequestHandler):
                     raise QdrantError(400, f"Json deserialize error: {e}")
                 if body is None:
                     raise QdrantError(400, "Json deserialize error: EOF while parsing a value")
-                error = best_match(validator.iter_errors(body))
+                error = body_error(validator, body)
                 if error is not None:
-                    where = ".".join(str(p) for p in error.absolute_path) or "(root)"
-                    raise QdrantError(400, f"Format error in JSON body: {where}: {error.message[:300]}")
+                    raise QdrantError(400, error)
                 if isinstance(body, dict) and isinstance(body.get("points"), list):
                     entry["points"] = len(body["points"])
             with state.lock:
