@@ -8,9 +8,11 @@ import Foundation
 ///     print(outputs.runID, outputs.stats.textsPerSecond)
 ///
 /// The commits and the model are read before anything is recorded, so a bad input or a
-/// missing model leaves no run behind. The vectors are written in one transaction at the end:
-/// a failed or interrupted embed writes none. Embedding the same commits again with the same
-/// model (`.existingRun`) replaces their vectors.
+/// missing model leaves no run behind. Finished vectors are saved as they come, at least
+/// `commitsPerSave` commits per transaction, so an embed that fails or is killed keeps what
+/// it finished (whole commits only). Embedding into a run again (`.existingRun`) embeds only
+/// the commits it has no vector of that model for, which resumes an interrupted embed;
+/// `Inputs.force` embeds them all again, replacing their vectors.
 public struct EmbedPhase {
     public struct Inputs: Sendable {
         public var commitsFile: URL
@@ -18,13 +20,16 @@ public struct EmbedPhase {
         /// Windows per encoder call.
         public var batchSize: Int
         public var threads: Int
+        /// Embed every commit, also those the run already has vectors of this model for.
+        public var force: Bool
 
         public init(commitsFile: URL, modelDirectory: URL = SentenceModel.defaultDirectory, batchSize: Int = 32,
-                    threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                    threads: Int = ProcessInfo.processInfo.activeProcessorCount, force: Bool = false) {
             self.commitsFile = commitsFile
             self.modelDirectory = modelDirectory
             self.batchSize = batchSize
             self.threads = threads
+            self.force = force
         }
     }
 
@@ -40,14 +45,17 @@ public struct EmbedPhase {
         public var model: String
         public var modelDirectory: String
         public var dimension: Int
+        /// Commits embedded by this phase.
         public var commits: Int
+        /// Commits of the input the run already had vectors for, left as they were.
+        public var skipped: Int
         public var embedding: EmbeddingStats
         public var seconds: Double
         /// Commits per second of embedding (tokenizing and encoding, not reading or storing).
         public var textsPerSecond: Double
 
         enum CodingKeys: String, CodingKey {
-            case input, model, modelDirectory = "model_directory", dimension, commits, embedding, seconds
+            case input, model, modelDirectory = "model_directory", dimension, commits, skipped, embedding, seconds
             case textsPerSecond = "texts_per_second"
         }
     }
@@ -61,6 +69,8 @@ public struct EmbedPhase {
     public init(_ inputs: Inputs) { self.inputs = inputs }
 
     public static let phaseName = "embed"
+    /// Finished commits saved per transaction (at least; a batch's commits go together).
+    public static let commitsPerSave = 64
 
     public func run(store: ExperimentStore, target: Target, progress: (ProgressReport) -> Void = { _ in }) throws -> Outputs {
         let loaded = try load()
@@ -112,21 +122,34 @@ public struct EmbedPhase {
         Loaded(commits: try CommitRecord.read(inputs.commitsFile), model: try SentenceModel.load(directory: inputs.modelDirectory))
     }
 
-    /// Embeds the loaded commits and saves their vectors under `runID` in one transaction,
-    /// recording no phase: the caller records the phase around it (the pipeline's run, or `run`).
+    /// Embeds the loaded commits that `runID` lacks (all of them with `force`) and saves their
+    /// vectors under `runID` as they finish, recording no phase: the caller records the phase
+    /// around it (the pipeline's run, or `run`).
     public func embed(_ loaded: Loaded, store: ExperimentStore, runID: Int64,
                       progress: (ProgressReport) -> Void = { _ in }) throws -> Stats {
-        let commits = loaded.commits, model = loaded.model, clock = loaded.clock
+        let model = loaded.model, clock = loaded.clock
+        let present = inputs.force ? [] : try store.embeddedItems(runID: runID, model: model.name)
+        let commits = loaded.commits.filter { !present.contains($0.hash) }
         let embedder = TextEmbedder(model: model, batchSize: inputs.batchSize, threads: inputs.threads)
-        let texts = commits.map(CommitText.text)
-        let vectors = try embedder.embed(texts) { done, total in progress(clock.report(done, total)) }
-        let records = zip(commits, vectors).map { commit, vector in
-            EmbeddingRecord(itemID: commit.hash, vector: vector, payloadJSON: CommitText.payload(of: commit))
+        var finished: [EmbeddingRecord] = []
+        func save() throws {
+            try store.saveEmbeddings(runID: runID, model: model.name, dimension: model.dimension, records: finished)
+            finished.removeAll(keepingCapacity: true)
         }
-        try store.saveEmbeddings(runID: runID, model: model.name, dimension: model.dimension, records: records)
+        progress(clock.report(0, commits.count))
+        if !commits.isEmpty {
+            _ = try embedder.embed(commits.map(CommitText.text), progress: { done, total in progress(clock.report(done, total)) }) { texts in
+                for (index, vector) in texts {
+                    finished.append(EmbeddingRecord(itemID: commits[index].hash, vector: vector, payloadJSON: CommitText.payload(of: commits[index])))
+                }
+                if finished.count >= Self.commitsPerSave { try save() }
+            }
+            try save()
+        }
         return Stats(input: inputs.commitsFile.standardizedFileURL.path, model: model.name,
                      modelDirectory: model.directory.standardizedFileURL.path, dimension: model.dimension,
-                     commits: commits.count, embedding: embedder.stats, seconds: clock.elapsed,
+                     commits: commits.count, skipped: loaded.commits.count - commits.count, embedding: embedder.stats,
+                     seconds: clock.elapsed,
                      textsPerSecond: embedder.stats.seconds > 0 ? Double(commits.count) / embedder.stats.seconds : 0)
     }
 }

@@ -38,8 +38,11 @@ public final class TextEmbedder {
     }
 
     /// One vector of `model.dimension` floats per text, in order. `progress(done, total)` is
-    /// called as texts complete.
-    public func embed(_ texts: [String], progress: (Int, Int) -> Void = { _, _ in }) throws -> [[Float]] {
+    /// called as texts complete. After each batch, `completed` gets the texts whose last
+    /// window it held, as (index, final vector), so a caller can keep finished work before the
+    /// whole call ends; what `completed` throws stops the embedding.
+    public func embed(_ texts: [String], progress: (Int, Int) -> Void = { _, _ in },
+                      completed: ([(index: Int, vector: [Float])]) throws -> Void = { _ in }) throws -> [[Float]] {
         let start = DispatchTime.now()
         try Torch.setThreads(threads)
         // Batches come longest first, so each one's tensors fit in the blocks the previous one
@@ -82,16 +85,22 @@ public final class TextEmbedder {
             run.paddingTokens += batch.count * time - Int(lengths.reduce(0, +))
             let vectors = try model.encoder.embed(tokens: tokens, lengths: lengths, time: time, pooling: model.pooling,
                                                   normalize: model.normalizes)
+            var finished: [(index: Int, vector: [Float])] = []
             for (row, window) in batch.enumerated() {
                 for d in 0..<dimension { sums[window.text][d] += vectors[row * dimension + d] }
                 remaining[window.text] -= 1
-                if remaining[window.text] == 0 { done += 1 }
+                if remaining[window.text] == 0 {
+                    done += 1
+                    sums[window.text] = Self.unit(sums[window.text])
+                    finished.append((window.text, sums[window.text]))
+                }
             }
             progress(done, texts.count)
+            if !finished.isEmpty { try completed(finished) }
         }
         run.seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         stats = run
-        return sums.map(Self.unit)
+        return sums  // each scaled to unit length when its last window was added
     }
 
     /// `vector` scaled to unit L2 norm (a zero vector stays zero).

@@ -52,6 +52,13 @@ extension ExperimentStore {
         }
     }
 
+    /// The items (commit hashes) `runID` already has vectors of `model` for.
+    public func embeddedItems(runID: Int64, model: String) throws -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(db, sql: "SELECT item_id FROM embeddings WHERE run_id = ? AND model = ?", arguments: [runID, model]))
+        }
+    }
+
     /// Which models embedded what in `runID` (or in every run when nil), newest run first.
     public func embeddingSets(runID: Int64? = nil) throws -> [EmbeddingSet] {
         try read { db in

@@ -9,6 +9,8 @@ import Torch
 /// `blocklab embed`: phase 3 alone, as the pipeline runs it (`EmbeddingPhase`). One vector
 /// per commit of a scrape, into the store, in a new run (phase `embed`) or, with `--run`, in
 /// an existing one. Reads the config's `embeddings` section; its flags override those keys.
+/// Finished vectors are saved as they come; stopped by SIGINT or SIGTERM, it says how to
+/// embed the rest into the same run (`--run`, which skips what the run has).
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
@@ -22,6 +24,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: ArgumentHelp("Add the embeddings to this existing run (id, uuid prefix, name or latest) instead of a new one.", valueName: "run"))
     var runRef: String?
     @Option(name: .long, help: "Name of the new run.") var name = "embed"
+    @Flag(name: .long, help: "With --run: embed every commit again, also those the run already has vectors for (they are replaced).")
+    var force = false
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -41,17 +45,20 @@ struct EmbedCommand: ParsableCommand {
         try Torch.load()
         let store = try storeOptions.openForWriting()
         TerminationSignals.endRunsOnSignal()
-        let phase = EmbeddingPhase(commitsFile: URL(fileURLWithPath: input), config: config.embeddings)
+        var phase = EmbeddingPhase(commitsFile: URL(fileURLWithPath: input), config: config.embeddings)
+        phase.inputs.force = force
         let meter = Progress(label: "blocklab embed")
         defer { meter.finish() }
         let outputs: EmbeddingPhase.Outputs
         if let runRef {
+            explainResumeOnSignal(runID: try store.run(runRef).id)
             outputs = try phase.run(addingTo: runRef, store: store, progress: meter)
         } else {
             // The commits and the model are read before the run is recorded.
             let commits = try phase.load()
             let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(EmbeddingPhase.name.configSections))
             let run = try store.startRun(RunSpec(name: name, config: snapshot))
+            explainResumeOnSignal(runID: run.id)
             do {
                 outputs = try run.phase(EmbeddingPhase.name.rawValue) { try phase.run($0, loaded: commits, progress: meter) }
                 try run.finish()
@@ -67,6 +74,24 @@ struct EmbedCommand: ParsableCommand {
             String(outputs.runID), s.model, String(s.dimension), String(s.commits), String(s.embedding.windows),
             String(s.embedding.longTexts), String(format: "%.2f", s.seconds), String(format: "%.1f", s.textsPerSecond),
         ]])
+    }
+}
+
+extension EmbedCommand {
+    /// On SIGINT or SIGTERM (after the run is marked killed): where the finished vectors are
+    /// and the command that embeds the rest.
+    func explainResumeOnSignal(runID: Int64) {
+        let store = storeOptions.store.map { " --store \(Self.shellWord($0))" } ?? ""
+        let resume = "blocklab embed --input \(Self.shellWord(input)) --run \(runID)\(store)"
+        TerminationSignals.endRunsOnSignal {
+            FileHandle.standardError.write(Data("\nblocklab embed: stopped; the commits embedded so far are saved in run \(runID). To embed the rest: \(resume)\n".utf8))
+        }
+    }
+
+    /// `text` as one word for a POSIX shell: as it is when plain, else in single quotes.
+    static func shellWord(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+=:@,".unicodeScalars.contains($0) }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 

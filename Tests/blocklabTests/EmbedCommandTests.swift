@@ -69,12 +69,75 @@ extension Tag {
         let csv = try CLI.run(["search", "German translation", "--store", dir.file("s.db"), "--top", "1", "--format", "csv"], environment: env)
         #expect(csv.stdout.hasPrefix("rank,hash,date,score,subject\r\n1,\(Self.hash(4)),"))
 
-        // Re-embedding into the same run replaces: still 6 rows, two embed phases.
-        let again = try CLI.run(["embed", "--input", commits, "--store", dir.file("s.db"), "--run", "latest"], environment: env)
+        // Embedding into the same run again embeds only what it lacks (nothing here);
+        // --force embeds all again and replaces: still 6 rows, three embed phases.
+        let again = try CLI.run(["embed", "--input", commits, "--store", dir.file("s.db"), "--run", "latest", "--format", "json"], environment: env)
         try #require(again.status == 0, "\(again.stderr)")
+        let againStats = (try CLI.json(again.stdout) as! [String: Any])["stats"] as! [String: Any]
+        #expect(againStats["commits"] as? Int == 0 && againStats["skipped"] as? Int == 6)
+        let forced = try CLI.run(["embed", "--input", commits, "--store", dir.file("s.db"), "--run", "latest", "--force", "--format", "json"],
+                                 environment: env)
+        try #require(forced.status == 0, "\(forced.stderr)")
+        let forcedStats = (try CLI.json(forced.stdout) as! [String: Any])["stats"] as! [String: Any]
+        #expect(forcedStats["commits"] as? Int == 6 && forcedStats["skipped"] as? Int == 0)
         let rows = try CLI.run(["sql", "SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM phases WHERE name = 'embed') AS phases FROM embeddings",
                                 "--store", dir.file("s.db"), "--format", "csv"])
-        #expect(rows.stdout == "n,phases\r\n6,2\r\n")
+        #expect(rows.stdout == "n,phases\r\n6,3\r\n")
+    }
+
+    /// `count` short commits with distinct hashes, in the scrape's shape.
+    static func writeManyCommits(_ dir: TempDir, count: Int) throws -> String {
+        let lines = (0..<count).map { i -> String in
+            let record: [String: Any] = [
+                "type": "commit", "hash": String(format: "%040x", i + 1), "author_name": "Author \(i % 3)",
+                "author_timestamp": "2024-03-01T09:00:00+01:00", "subject": "Change \(i): \(subjects[i % subjects.count])", "body": "",
+                "branches": ["main"], "files_changed": 1, "insertions": 1, "deletions": 0,
+                "diff_stats": [["path": "src/file\(i).py", "diff_text": "@@ -0,0 +1 @@\n+value = \(i)\n"]],
+            ]
+            return String(decoding: try! JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self)
+        }
+        let path = dir.file("many.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func count(_ sql: String, store: String) throws -> Int {
+        let result = try CLI.run(["sql", sql, "--store", store, "--format", "csv"])
+        return Int(result.stdout.components(separatedBy: "\r\n").dropFirst().first ?? "") ?? -1
+    }
+
+    /// SIGINT by pid mid-embed: the run is `killed`, the commits finished so far stay in the
+    /// store, stderr gives the command that embeds the rest, and that command embeds only those.
+    @Test func killedEmbedKeepsWhatItFinishedAndResumes() throws {
+        let dir = TempDir()
+        let commits = try Self.writeManyCommits(dir, count: 400)
+        let store = dir.file("s.db")
+        let env = try modelEnvironment
+        let process = CLI.start(["embed", "--input", commits, "--store", store, "--batch-size", "8"], environment: env)
+        try process.run()
+        let collector = OutputCollector(process)
+        var saved = 0
+        for _ in 0..<3000 where process.isRunning {  // a guard against hanging, not a time limit
+            saved = (try? Self.count("SELECT COUNT(*) FROM embeddings", store: store)) ?? 0
+            if saved > 0 { break }
+            usleep(100_000)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let (_, err) = collector.finish()
+        #expect(saved > 0, "no vector was saved before the embed ended: \(err)")
+        #expect(process.terminationStatus == 128 + SIGINT, "\(err)")
+        #expect(err.contains("the commits embedded so far are saved in run 1. To embed the rest: blocklab embed --input \(commits) --run 1 --store \(store)"),
+                "\(err)")
+        let kept = try Self.count("SELECT COUNT(*) FROM embeddings", store: store)
+        #expect(kept >= 64 && kept < 400, "\(kept)")
+        #expect(try CLI.run(["sql", "SELECT status FROM runs", "--store", store, "--format", "csv"]).stdout == "status\r\nkilled\r\n")
+
+        let resumed = try CLI.run(["embed", "--input", commits, "--store", store, "--run", "1", "--format", "json"], environment: env)
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        let stats = (try CLI.json(resumed.stdout) as! [String: Any])["stats"] as! [String: Any]
+        #expect(stats["commits"] as? Int == 400 - kept && stats["skipped"] as? Int == kept)
+        #expect(try Self.count("SELECT COUNT(DISTINCT item_id) FROM embeddings", store: store) == 400)
     }
 
     @Test func badInputLeavesNoRun() throws {

@@ -15,7 +15,7 @@ public struct EmbeddingPhase {
     }
 
     public static let name = PhaseName.embed
-    public let inputs: Inputs
+    public var inputs: Inputs
     public init(_ inputs: Inputs) { self.inputs = inputs }
 
     /// The inputs for `commitsFile` from the config's `embeddings` section.
