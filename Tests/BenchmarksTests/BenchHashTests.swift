@@ -4,8 +4,9 @@ import TestSupport
 import Testing
 @testable import Benchmarks
 
-/// `bench hash` on a small file, against the real `sha256sum`.
-@Suite struct BenchHashTests {
+/// `bench hash` on a small file, against the real `sha256sum`; serialized, as each run
+/// works in the one folder this process gets (`withWorkDirectory`).
+@Suite(.serialized) struct BenchHashTests {
     static func small(_ extra: [String]) -> [String] { ["--size-mib", "3", "--repeats", "2"] + extra }
 
     /// Both rates are positive, the JSON has its keys and the peer's version, the table sets
