@@ -126,9 +126,13 @@ let pipelineCommandDependencies: [Target.Dependency] = ["Pipeline"]
 // The launcher links the Swift runtime and Foundation statically: it then resolves a few
 // hundred symbols at start instead of thousands across 20 shared libraries, which halves
 // `blocklab --version` (7 ms against 12-16 ms on this machine). Foundation's static archives
-// need their C parts named, as one group so their order does not matter.
+// need their C parts named, as one group so their order does not matter. `-static-stdlib`
+// also exports every symbol of the binary (-export-dynamic): the 8,600 of the store, GRDB and
+// ArgumentParser, and 4,200 more of swift-crypto's BoringSSL, which made the one `dladdr` at
+// start scan them all (+130,000 instructions of 5 million for `--version`). The launcher loads
+// no plugins, so `--no-export-dynamic` (after the driver's flag, so it wins) exports none.
 let staticSwiftRuntime: [LinkerSetting] = [.unsafeFlags(
-    ["-static-stdlib", "-Xlinker", "--start-group"]
+    ["-static-stdlib", "-Xlinker", "--no-export-dynamic", "-Xlinker", "--start-group"]
         + ["Foundation", "FoundationEssentials", "FoundationInternationalization", "CoreFoundation", "_FoundationICU",
            "_FoundationCShims", "_FoundationCollections", "swiftDispatch", "dispatch", "BlocksRuntime", "swiftSynchronization",
            "swift_RegexParser", "swift_StringProcessing", "swift_Concurrency", "swiftCore"].map { "-l" + $0 }
