@@ -12,6 +12,8 @@ let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift
 let heap: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+// SHA-256 (store checksums) and SHA-1 (UUIDv5 point ids); on Linux it builds BoringSSL's C sources.
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 // What tests of several modules share: temporary directories, shell scripts with a fixed git
 // identity, running a child to its end, the built executables.
@@ -38,7 +40,7 @@ let storeTargets: [Target] = [
     // the sample types; the store records them.
     .target(name: "HardwareMonitor"),
     .testTarget(name: "HardwareMonitorTests", dependencies: ["HardwareMonitor"]),
-    .target(name: "ExperimentStore", dependencies: [grdb, sqlite, "HardwareMonitor", "DurableFiles"], resources: [.copy("Schema")]),
+    .target(name: "ExperimentStore", dependencies: [grdb, sqlite, crypto, "HardwareMonitor", "DurableFiles"], resources: [.copy("Schema")]),
     .testTarget(name: "ExperimentStoreTests", dependencies: ["TestSupport", "ExperimentStore", "HardwareMonitor"]),
 ]
 
@@ -94,7 +96,7 @@ let dashboardCommandDependencies: [Target.Dependency] = ["Dashboard"]
 // Phase 3: commit embeddings (a sentence encoder on libtorch), Qdrant's REST API over libcurl.
 let embeddingTargets: [Target] = [
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-    .target(name: "Qdrant", dependencies: ["CCurl"]),
+    .target(name: "Qdrant", dependencies: ["CCurl", crypto]),
     // Qdrant's REST API on qdrant-edge-py (Python), validated against Qdrant's OpenAPI spec; for tests and `bench embed`.
     .target(name: "QdrantTestSupport", dependencies: ["Qdrant", "TestSupport"], path: "Tests/QdrantTestSupport",
             exclude: ["qdrant_test_server.py", "qdrant_contract.py", "openapi.json"]),
@@ -124,9 +126,13 @@ let pipelineCommandDependencies: [Target.Dependency] = ["Pipeline"]
 // The launcher links the Swift runtime and Foundation statically: it then resolves a few
 // hundred symbols at start instead of thousands across 20 shared libraries, which halves
 // `blocklab --version` (7 ms against 12-16 ms on this machine). Foundation's static archives
-// need their C parts named, as one group so their order does not matter.
+// need their C parts named, as one group so their order does not matter. `-static-stdlib`
+// also exports every symbol of the binary (-export-dynamic): the 8,600 of the store, GRDB and
+// ArgumentParser, and 4,200 more of swift-crypto's BoringSSL, which made the one `dladdr` at
+// start scan them all (+130,000 instructions of 5 million for `--version`). The launcher loads
+// no plugins, so `--no-export-dynamic` (after the driver's flag, so it wins) exports none.
 let staticSwiftRuntime: [LinkerSetting] = [.unsafeFlags(
-    ["-static-stdlib", "-Xlinker", "--start-group"]
+    ["-static-stdlib", "-Xlinker", "--no-export-dynamic", "-Xlinker", "--start-group"]
         + ["Foundation", "FoundationEssentials", "FoundationInternationalization", "CoreFoundation", "_FoundationICU",
            "_FoundationCShims", "_FoundationCollections", "swiftDispatch", "dispatch", "BlocksRuntime", "swiftSynchronization",
            "swift_RegexParser", "swift_StringProcessing", "swift_Concurrency", "swiftCore"].map { "-l" + $0 }
@@ -170,6 +176,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: testSupportTargets + planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets
         + embeddingTargets + dashboardTargets + benchTargets + pipelineTargets + commandTargets

@@ -16,7 +16,7 @@ extension ExperimentStore {
             let object = try config.redactedObject()
             let json = object.jsonString()
             let yaml = config.redactedYAML()
-            return (yaml, json, SHA256.hex(of: Data(((yaml ?? "") + "\n" + json).utf8)), ConfigSnapshot.flatten(object))
+            return (yaml, json, Self.sha256(of: Data(((yaml ?? "") + "\n" + json).utf8)), ConfigSnapshot.flatten(object))
         }
         let id: Int64 = try write { db in
             try db.execute(sql: """

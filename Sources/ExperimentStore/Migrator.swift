@@ -53,7 +53,7 @@ enum Migrator {
                     try db.execute(
                         sql: "INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)",
                         arguments: [migration.version, migration.name,
-                                    SHA256.hex(of: Data(migration.sql.utf8)), Date().timeIntervalSince1970])
+                                    ExperimentStore.sha256(of: Data(migration.sql.utf8)), Date().timeIntervalSince1970])
                     return .commit
                 }
             }

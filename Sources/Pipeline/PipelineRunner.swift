@@ -272,7 +272,7 @@ public final class PipelineRunner: @unchecked Sendable {
         if let tips { object["references"] = tips }
         if name == .embed { object["model_directory"] = embeddingModel.standardizedFileURL.path }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return SHA256.hex(of: data)
+        return ExperimentStore.sha256(of: data)
     }
 
     /// The newest finished phase of another run with these inputs whose outputs are all

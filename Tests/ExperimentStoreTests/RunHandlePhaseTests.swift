@@ -26,7 +26,7 @@ import Testing
         #expect(phases[0].stats == .object(["commits": .int(2), "seconds": .double(0.5), "input_sha256": .string("abc")]))
         #expect(phases[0].error == "1 commit with unreadable objects")
         let artifact = try #require(try store.artifacts(runID: run.id).first)
-        #expect(artifact.name == "commits.jsonl" && artifact.sha256 == SHA256.hex(of: Data("one\ntwo\n".utf8)) && artifact.bytes == 8)
+        #expect(artifact.name == "commits.jsonl" && artifact.sha256 == ExperimentStore.sha256(of: Data("one\ntwo\n".utf8)) && artifact.bytes == 8)
         #expect(try store.finishedPhases(named: "scrape", inputSHA256: "abc").map(\.runID) == [run.id])
         #expect(try store.finishedPhases(named: "scrape", inputSHA256: "abd").isEmpty)
     }

@@ -39,6 +39,24 @@ import Testing
         #expect(try neededLibraries(library).contains { $0.hasPrefix("libtorch") }, "the model library beside it does")
     }
 
+    /// The launcher exports none of its symbols: the one `dladdr` call at start scans every
+    /// exported symbol, and `-static-stdlib` would export all 12,000 (the store, GRDB,
+    /// ArgumentParser, swift-crypto's BoringSSL). Its library references stay (undefined ones).
+    @Test func theLauncherExportsNoSymbols() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
+        process.arguments = ["--dyn-syms", "--wide", CLI.binary]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let symbols = text.split(separator: "\n").map { $0.split(separator: " ") }.filter { $0.count >= 8 && $0[0].hasSuffix(":") && $0[0].dropLast().allSatisfy(\.isNumber) }
+        #expect(symbols.contains { $0[6] == "UND" && $0[7].hasPrefix("sqlite3_open") }, "readelf read the table: \(symbols.count) symbols")
+        let exported = symbols.filter { $0[6] != "UND" && $0[4] != "LOCAL" }.map { String($0[7]) }
+        #expect(exported.count == 0, "exported, e.g. \(exported.prefix(5))")
+    }
+
     /// The launcher runs the store commands by itself (copied alone into an empty directory);
     /// any other command, help, and a command line it cannot parse need `blocklab-full`, whose
     /// absence is named with the fix.
