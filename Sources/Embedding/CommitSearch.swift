@@ -29,8 +29,9 @@ public struct CommitSearch {
     }
 
     /// Exact search over the embeddings `runRef` holds for this model (the newest run with
-    /// any, when `runRef` is nil).
-    public func inStore(_ store: ExperimentStore, runRef: String?, query: String, top: Int) throws -> (runID: Int64, hits: [Hit]) {
+    /// any, when `runRef` is nil), among the commits `filter` lets through.
+    public func inStore(_ store: ExperimentStore, runRef: String?, query: String, top: Int,
+                        filter: CommitFilter = CommitFilter()) throws -> (runID: Int64, hits: [Hit]) {
         let runID: Int64
         if let runRef {
             runID = try store.run(runRef).id
@@ -40,13 +41,14 @@ public struct CommitSearch {
             }
             runID = newest.runID
         }
-        let records = try store.embeddings(runID: runID, model: model.name)
-        guard !records.isEmpty else {
+        let all = try store.embeddings(runID: runID, model: model.name)
+        guard !all.isEmpty else {
             let others = try store.embeddingSets(runID: runID).map(\.model)
             throw EmbeddingError(others.isEmpty
                 ? "run \(runID) has no embeddings: run `blocklab embed --input commits.jsonl --run \(runID)`"
                 : "run \(runID)'s embeddings were made by \(others.joined(separator: ", ")), not \(model.name): pass --model with that model's directory")
         }
+        let records = filter.isEmpty ? all : all.filter { filter.matches(payloadJSON: $0.payloadJSON) }
         let vector = try embed(query)
         var flat: [Float] = []
         flat.reserveCapacity(records.count * model.dimension)
@@ -57,8 +59,9 @@ public struct CommitSearch {
         })
     }
 
-    /// The nearest points of a Qdrant collection, as BlockLab pushed them.
-    public func inQdrant(url: String, collection: String, apiKey: String?, query: String, top: Int,
+    /// The nearest points of a Qdrant collection, as BlockLab pushed them, among those whose
+    /// payload `filter` lets through (a Qdrant payload filter).
+    public func inQdrant(url: String, collection: String, apiKey: String?, query: String, top: Int, filter: CommitFilter = CommitFilter(),
                          timeouts: HTTPTimeouts = HTTPTimeouts(), retry: RetryPolicy = RetryPolicy()) throws -> [Hit] {
         let vector = try embed(query)
         let client = try QdrantClient(url: url, apiKey: apiKey, timeouts: timeouts, retry: retry)
@@ -68,7 +71,7 @@ public struct CommitSearch {
         guard vectors.size == model.dimension else {
             throw EmbeddingError("the collection '\(collection)' holds \(vectors.size)-dimensional vectors but \(model.name) makes \(model.dimension): pass --model with the model its points were made by")
         }
-        return try client.query(collection: collection, vector: vector, limit: top).enumerated().map { rank, point in
+        return try client.query(collection: collection, vector: vector, limit: top, filter: filter.qdrantFilter).enumerated().map { rank, point in
             Self.hit(rank: rank + 1, payloadJSON: point.payloadJSON ?? "{}", fallbackHash: point.id, score: point.score)
         }
     }

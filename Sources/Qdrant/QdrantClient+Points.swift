@@ -59,10 +59,13 @@ extension QdrantClient {
         return Data(out)
     }
 
-    /// The `limit` points nearest to `vector` (`POST /points/query`), best first, with payloads.
-    public func query(collection: String, vector: [Float], limit: Int) throws(QdrantError) -> [ScoredPoint] {
+    /// The `limit` points nearest to `vector` (`POST /points/query`), best first, with payloads;
+    /// with `filter`, only points whose payload satisfies it.
+    public func query(collection: String, vector: [Float], limit: Int, filter: QdrantFilter? = nil) throws(QdrantError) -> [ScoredPoint] {
         let path = "/collections/\(Self.segment(collection))/points/query"
-        let body = Self.json(["query": vector.map { Double($0) }, "limit": limit, "with_payload": true])
+        var request: [String: Any] = ["query": vector.map { Double($0) }, "limit": limit, "with_payload": true]
+        if let filter, !filter.must.isEmpty { request["filter"] = filter.json }
+        let body = Self.json(request)
         let result = try send("POST", path, body: body)
         guard let points = (result as? [String: Any])?["points"] as? [[String: Any]] else {
             throw .badResponse(request: "POST \(path)", detail: "no result.points list")

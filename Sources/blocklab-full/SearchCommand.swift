@@ -16,6 +16,11 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: ArgumentHelp("Search this run's embeddings in the store (default: the newest run with any).", valueName: "run"))
     var runRef: String?
     @Option(name: .long, help: "How many commits to show.") var top = 10
+    @Option(name: .long, help: ArgumentHelp("Only commits by this author (the name, exactly).", valueName: "name")) var author: String?
+    @Option(name: .long, help: ArgumentHelp("Only commits authored at or after this date (YYYY-MM-DD, UTC) or time (RFC 3339 with its zone).", valueName: "date"))
+    var since: String?
+    @Option(name: .long, help: ArgumentHelp("Only commits authored before the end of this date (YYYY-MM-DD, UTC) or before this time.", valueName: "date"))
+    var until: String?
     @Option(name: .long, help: ArgumentHelp("Ask this Qdrant server instead of the store.", valueName: "url")) var qdrantUrl: String?
     @Option(name: .long, help: "The Qdrant collection (with --qdrant-url).") var collection: String?
     @OptionGroup var qdrant: QdrantOptions
@@ -36,15 +41,17 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let filter: CommitFilter
+        do { filter = try CommitFilter.parse(author: author, since: since, until: until) } catch { throw CLIError("\(error)") }
         try Torch.load()
         let sentenceModel = try SentenceModel.load(directory: model.map { URL(fileURLWithPath: $0) } ?? SentenceModel.defaultDirectory)
         let search = CommitSearch(model: sentenceModel)
         let hits: [CommitSearch.Hit]
         if let qdrantUrl, let collection {
             hits = try search.inQdrant(url: qdrantUrl, collection: collection, apiKey: try qdrant.apiKey(), query: text, top: top,
-                                       timeouts: qdrant.timeouts)
+                                       filter: filter, timeouts: qdrant.timeouts)
         } else {
-            hits = try search.inStore(try storeOptions.openForReading(), runRef: runRef, query: text, top: top).hits
+            hits = try search.inStore(try storeOptions.openForReading(), runRef: runRef, query: text, top: top, filter: filter).hits
         }
         if output.format == .json { try output.printJSON(hits); return }
         output.print(headers: ["rank", "hash", "date", "score", "subject"], rows: hits.map { hit in

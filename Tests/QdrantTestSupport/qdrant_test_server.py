@@ -55,6 +55,41 @@ class InjectedFault(QdrantError):
         self.headers = headers
 
 
+def engine_filter(spec):
+    """Qdrant's `filter` (already checked against the schema) as qdrant-edge's `Filter`:
+    `must`, `should` and `must_not` with field conditions that `match` a value or any of
+    several, or lie in a `range` (numbers, or RFC 3339 datetimes). Other conditions (geo,
+    nested, has_id, ...) are a 400 naming them: this server does not implement them."""
+    if spec is None:
+        return None
+
+    def condition(c):
+        unsupported = sorted(set(c) - {"key", "match", "range"})
+        if "key" not in c or unsupported:
+            raise QdrantError(400, f"Wrong input: the test server implements field conditions with match or range only, not {unsupported or c}")
+        parts = {}
+        match = c.get("match")
+        if match is not None:
+            if "value" in match:
+                parts["match"] = qe.MatchValue(match["value"])
+            elif "any" in match:
+                parts["match"] = qe.MatchAny(match["any"])
+            else:
+                raise QdrantError(400, f"Wrong input: the test server does not implement match {sorted(match)}")
+        bounds = {k: v for k, v in (c.get("range") or {}).items() if v is not None}
+        if bounds:
+            kind = qe.RangeDateTime if any(isinstance(v, str) for v in bounds.values()) else qe.RangeFloat
+            parts["range"] = kind(**bounds)
+        return qe.FieldCondition(c["key"], **parts)
+
+    lists = {}
+    for part in ("must", "should", "must_not"):
+        given = spec.get(part)
+        if given:
+            lists[part] = [condition(c) for c in (given if isinstance(given, list) else [given])]
+    return qe.Filter(**lists) if lists else None
+
+
 class Collection:
     def __init__(self, root, name, size, distance):
         self.name, self.size, self.distance = name, size, distance
@@ -322,7 +357,7 @@ class Handler(BaseHTTPRequestHandler):
         with_payload = bool(body.get("with_payload", False))
         with_vector = bool(body.get("with_vector", False))
         hits = c.shard.query(qe.QueryRequest(limit=limit, offset=body.get("offset"), query=qe.Query.Nearest(vector),
-                                             with_payload=with_payload, with_vector=with_vector,
+                                             with_payload=with_payload, with_vector=with_vector, filter=engine_filter(body.get("filter")),
                                              score_threshold=body.get("score_threshold")))
         points = []
         for h in hits:

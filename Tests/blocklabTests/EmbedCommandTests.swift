@@ -186,6 +186,29 @@ extension Tag {
         try #require(search.status == 0, "\(search.stderr)")
         let hits = try CLI.json(search.stdout) as! [[String: Any]]
         #expect(hits.map { $0["hash"] as? String } == [Self.hash(0), hits[1]["hash"] as? String] && hits.count == 2)
+
+        // Filters: the store's exact search and Qdrant's payload filter give the same commits.
+        // Commit i is by "Author (i % 2)" at 2024-03-0(i+1)T09:00:00+01:00 (08:00 UTC).
+        let filters: [([String], Set<Int>)] = [
+            (["--author", "Author 1"], [1, 3, 5]),
+            (["--since", "2024-03-04"], [3, 4, 5]),
+            (["--until", "2024-03-02"], [0, 1]),  // to the end of that day (UTC)
+            (["--author", "Author 0", "--since", "2024-03-03T09:00:00+01:00", "--until", "2024-03-05"], [2, 4]),  // since is inclusive
+        ]
+        for (filter, expected) in filters {
+            let inStore = try CLI.run(["search", "memory leak"] + filter + ["--top", "6", "--store", dir.file("s.db"), "--format", "json"], environment: env)
+            let inQdrant = try CLI.run(["search", "memory leak"] + filter + ["--top", "6", "--qdrant-url", server.url, "--collection", "c",
+                                                                              "--api-key-env", "MY_QDRANT_KEY", "--format", "json"], environment: pushEnv)
+            try #require(inStore.status == 0 && inQdrant.status == 0, "\(inStore.stderr) \(inQdrant.stderr)")
+            let storeHashes = (try CLI.json(inStore.stdout) as! [[String: Any]]).map { $0["hash"] as! String }
+            let qdrantHashes = (try CLI.json(inQdrant.stdout) as! [[String: Any]]).map { $0["hash"] as! String }
+            #expect(Set(storeHashes) == Set(expected.map(Self.hash)), "\(filter)")
+            #expect(qdrantHashes == storeHashes, "\(filter)")
+        }
+        let badDate = try CLI.run(["search", "x", "--since", "yesterday", "--store", dir.file("s.db")], environment: env)
+        #expect(badDate.status != 0 && badDate.stderr.contains("'yesterday' is not a date") && badDate.stderr.contains("YYYY-MM-DD"))
+        let backwards = try CLI.run(["search", "x", "--since", "2024-03-05", "--until", "2024-03-01", "--store", dir.file("s.db")], environment: env)
+        #expect(backwards.status != 0 && backwards.stderr.contains("must come before --until"))
         // The key is nowhere in the store.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.file("s.db")))
         #expect(bytes.range(of: Data("cli-secret-key".utf8)) == nil)
