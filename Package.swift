@@ -99,7 +99,7 @@ let embeddingTargets: [Target] = [
     .target(name: "Qdrant", dependencies: ["CCurl", crypto]),
     // Qdrant's REST API on qdrant-edge-py (Python), validated against Qdrant's OpenAPI spec; for tests and `bench embed`.
     .target(name: "QdrantTestSupport", dependencies: ["Qdrant", "TestSupport"], path: "Tests/QdrantTestSupport",
-            exclude: ["qdrant_test_server.py", "qdrant_contract.py", "openapi.json"]),
+            exclude: ["qdrant_test_server.py", "qdrant_contract.py", "qdrant_filter.py", "openapi.json"]),
     .testTarget(name: "QdrantTests", dependencies: ["Qdrant", "QdrantTestSupport"]),
     .target(name: "Embedding", dependencies: ["Torch", "Tokenizer", "ExperimentStore", "Qdrant"]),
     .testTarget(name: "EmbeddingTests", dependencies: ["TestSupport", "Embedding", "Torch", "Tokenizer", "ExperimentStore", "Qdrant",
