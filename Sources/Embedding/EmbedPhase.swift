@@ -133,6 +133,7 @@ public struct EmbedPhase {
         let embedder = TextEmbedder(model: model, batchSize: inputs.batchSize, threads: inputs.threads)
         var finished: [EmbeddingRecord] = []
         func save() throws {
+            guard !finished.isEmpty else { return }
             try store.saveEmbeddings(runID: runID, model: model.name, dimension: model.dimension, records: finished)
             finished.removeAll(keepingCapacity: true)
         }

@@ -44,7 +44,7 @@ extension ExperimentStore {
     }
 
     /// A command line as one string a shell would split back into the same words.
-    static func shellQuoted(_ words: [String]) -> String {
+    public static func shellQuoted(_ words: [String]) -> String {
         words.map { word in
             if !word.isEmpty, word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,@%+".contains($0) }) { return word }
             return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"

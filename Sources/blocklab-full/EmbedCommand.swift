@@ -81,17 +81,11 @@ extension EmbedCommand {
     /// On SIGINT or SIGTERM (after the run is marked killed): where the finished vectors are
     /// and the command that embeds the rest.
     func explainResumeOnSignal(runID: Int64) {
-        let store = storeOptions.store.map { " --store \(Self.shellWord($0))" } ?? ""
-        let resume = "blocklab embed --input \(Self.shellWord(input)) --run \(runID)\(store)"
+        let resume = ExperimentStore.shellQuoted(["blocklab", "embed", "--input", input, "--run", String(runID)]
+                                                 + (storeOptions.store.map { ["--store", $0] } ?? []))
         TerminationSignals.endRunsOnSignal {
             FileHandle.standardError.write(Data("\nblocklab embed: stopped; the commits embedded so far are saved in run \(runID). To embed the rest: \(resume)\n".utf8))
         }
-    }
-
-    /// `text` as one word for a POSIX shell: as it is when plain, else in single quotes.
-    static func shellWord(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+=:@,".unicodeScalars.contains($0) }
-        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 
