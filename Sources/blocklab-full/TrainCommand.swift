@@ -43,12 +43,22 @@ struct TrainCommand: ParsableCommand {
         }
         // Resuming without --config takes the checkpoint's own config.
         options.configYAML = try configuration.yaml(implicitFile: resume == nil)
+        // The trainer reads the config itself (a config it rejects still leaves a failed run):
+        // its errors name the file, as every command's do.
+        if let path = configuration.path(implicitFile: resume == nil), let load = options.configLoader {
+            options.configLoader = { yaml, profile, overrides in
+                do { return try load(yaml, profile, overrides) } catch TrainingError.badConfig(let message) {
+                    throw TrainingError.badConfig("\(path): \(message)")
+                }
+            }
+        }
         options.profile = configuration.profile
         options.overrides = configuration.overrides + flags.list
         options.resume = resume
         options.runName = name
         // --nproc-per-node: launches the workers and ends here; a rank other than 0 trains and ends here.
         options.world = try launch.world(for: options)
+        warnOfTheDefaultModel(options)
         let store = try storeOptions.openForWriting()
         let outcome: TrainOutcome
         TerminationSignals.endRunsOnSignal()
@@ -66,5 +76,19 @@ struct TrainCommand: ParsableCommand {
                   + "; model in \(outcome.outputDirectory.path)/best and /last")
         }
         if outcome.status != .finished { throw CLIError(outcome.error ?? "the run ended as \(outcome.status.rawValue)") }
+    }
+
+    /// Without a config file, the built-in defaults are the `full` profile: GPT-2 124M on
+    /// 2048-token sequences, hours to days on a CPU. That is never started without a word.
+    /// (A config that does not load is reported by the run itself, which records it failed.)
+    private func warnOfTheDefaultModel(_ options: TrainOptions) {
+        guard options.configYAML == nil, options.resume == nil,
+              let config = try? PipelineConfig.load(yaml: nil, profile: options.profile, overrides: options.overrides, alone: true),
+              config.training.model.preset != "tiny" else { return }
+        let preset = config.training.model.preset
+        let model = ["gpt2": "GPT-2 124M", "gpt2-medium": "GPT-2 355M"][preset] ?? preset
+        FileHandle.standardError.write(Data(("blocklab train: no config file (no --config, no ./training_config.yaml): training "
+            + "\(model) (model.preset \(preset)), the built-in default; for a small model pass --profile quick or "
+            + "--set model.preset=tiny\n").utf8))
     }
 }
