@@ -13,7 +13,7 @@ extension Device: ExpressibleByArgument {}
 /// `OUT/training_report.json`); one store run with the config snapshot, every step's
 /// metrics, hardware samples, checkpoints and the report. Reads the model, training,
 /// epoch_calculation and hardware_monitoring sections of the one config (every section is
-/// checked); `--device` is `--set training.device=...`.
+/// checked); `--device` is `--set training.device=...`. `--no-store` records nothing.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -30,9 +30,15 @@ struct TrainCommand: ParsableCommand {
     var device: Device?
     @Option(name: .long, help: "Run name in the store.")
     var name = "train"
+    @Flag(name: .long, help: "Do not record the run in the store (the model directory and training_report.json are still written).")
+    var noStore = false
     @OptionGroup var output: OutputOptions
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup(title: "Many processes (data-parallel, torchrun's flags)") var launch: LaunchOptions
+
+    func validate() throws {
+        if noStore && resume != nil { throw ValidationError("--resume reads the run to continue from the store: drop --no-store.") }
+    }
 
     func run() throws {
         try Torch.load()    // a missing libtorch is reported before anything is recorded
@@ -59,19 +65,21 @@ struct TrainCommand: ParsableCommand {
         // --nproc-per-node: launches the workers and ends here; a rank other than 0 trains and ends here.
         options.world = try launch.world(for: options)
         warnOfTheDefaultModel(options)
-        let store = try storeOptions.openForWriting()
+        let throwaway = noStore ? try ThrowawayStore(for: "train") : nil
+        defer { throwaway?.remove() }
+        let store = try throwaway?.store ?? storeOptions.openForWriting()
         let outcome: TrainOutcome
         TerminationSignals.endRunsOnSignal()
         do { outcome = try TrainPhase.runAlone(options, store: store) } catch { throw CLIError("\(error)") }
-        struct Summary: Encodable { let runId: Int64; let status: String; let steps: Int; let bestValLoss: Double?; let modelDirectory: String; let error: String? }
+        struct Summary: Encodable { let runId: Int64?; let status: String; let steps: Int; let bestValLoss: Double?; let modelDirectory: String; let error: String? }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let summary = try encoder.encode(Summary(runId: outcome.runID, status: outcome.status.rawValue, steps: outcome.stepsCompleted,
+        let summary = try encoder.encode(Summary(runId: noStore ? nil : outcome.runID, status: outcome.status.rawValue, steps: outcome.stepsCompleted,
                                                  bestValLoss: outcome.bestValLoss, modelDirectory: outcome.outputDirectory.path,
                                                  error: outcome.error))
         try output.printRecord(json: summary) {
-            print("run \(outcome.runID): \(outcome.status.rawValue) after \(outcome.stepsCompleted) steps"
+            print((noStore ? "not recorded" : "run \(outcome.runID)") + ": \(outcome.status.rawValue) after \(outcome.stepsCompleted) steps"
                   + (outcome.bestValLoss.map { String(format: ", best val loss %.4f", $0) } ?? "")
                   + "; model in \(outcome.outputDirectory.path)/best and /last")
         }
