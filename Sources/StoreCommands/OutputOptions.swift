@@ -7,16 +7,22 @@ import Foundation
 /// CSV is RFC 4180 (CRLF line ends, quoted where needed) with a header row, and keeps full
 /// precision; JSON keys are snake_case. A record that is one object prints as one CSV row
 /// whose columns are its fields, nested keys joined by `.` (`printRecord`).
-/// `--json` is the older spelling of `--format json`, kept (hidden) so scripts go on working.
+/// `--json` is the older spelling of `--format json`, kept (hidden) so scripts go on working;
+/// every command that takes `--format` takes it through these options, so `--json` too.
+/// A command whose default is not a table (`export`, `tokenizer encode`) reads `requested`
+/// and says its default in its help.
 package struct OutputOptions: ParsableArguments {
-    @Option(name: .customLong("format"), help: "Output format: table (the default), json or csv.")
+    @Option(name: .customLong("format"), help: "Output format: table, json or csv (table unless the command says otherwise).")
     var requestedFormat: OutputFormat?
     @Flag(name: .customLong("json"), help: .hidden)
     var jsonFlag = false
 
     package init() {}
 
-    package var format: OutputFormat { jsonFlag ? .json : requestedFormat ?? .table }
+    /// The format asked for with `--format` or `--json`; nil when neither was given.
+    package var requested: OutputFormat? { jsonFlag ? .json : requestedFormat }
+
+    package var format: OutputFormat { requested ?? .table }
 
     package func validate() throws {
         if jsonFlag, let requestedFormat, requestedFormat != .json {
