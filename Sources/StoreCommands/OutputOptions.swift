@@ -62,6 +62,32 @@ package struct OutputOptions: ParsableArguments {
         }
     }
 
+    /// Prints records, `json` being a JSON array of objects: JSON as given; CSV with one
+    /// column per key (`Self.flatten`: nested keys joined by `.`, so `tags.team`), the
+    /// `leading` columns first and the rest in the order first seen, a cell left empty where
+    /// a record lacks the key; a table by `table`. The CSV's columns are the JSON's keys.
+    package func printRecords(json: Data, leading: [String] = [], table: () -> Void) throws {
+        switch format {
+        case .table: table()
+        case .json:
+            let text = String(decoding: json, as: UTF8.self)
+            Swift.print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+        case .csv:
+            guard case .array(let records) = try JSONValue.parse(json) else { preconditionFailure("records are a JSON array") }
+            let flat = records.map { Self.flatten($0) }
+            var columns = leading
+            for record in flat { for (column, _) in record where !columns.contains(column) { columns.append(column) } }
+            // An object empty in one record and not in another (`tags`) is its keys' columns only.
+            let all = columns
+            columns.removeAll { column in all.contains { $0.hasPrefix(column + ".") } }
+            let rows = flat.map { record in
+                let cells = Dictionary(record, uniquingKeysWith: { first, _ in first })
+                return columns.map { cells[$0] ?? nil }
+            }
+            Swift.print(Self.csv(headers: columns, rows: rows), terminator: "")
+        }
+    }
+
     /// A JSON value as (column, cell) pairs: an object's keys, nested objects' keys joined
     /// by `.` (`files.chunks`), arrays as compact JSON text, null as an empty cell.
     package static func flatten(_ value: JSONValue, prefix: String = "") -> [(String, String?)] {

@@ -74,11 +74,13 @@ struct EmbedCommand: ParsableCommand {
         }
         meter.finish()
         let s = outputs.stats
-        if output.format == .json { try output.printJSON(EmbedSummary(runID: noStore ? nil : outputs.runID, stats: s)); return }
-        output.print(headers: ["run", "model", "dimension", "commits", "windows", "long_texts", "seconds", "texts_per_s"], rows: [[
-            noStore ? "not recorded" : String(outputs.runID), s.model, String(s.dimension), String(s.commits), String(s.embedding.windows),
-            String(s.embedding.longTexts), String(format: "%.2f", s.seconds), String(format: "%.1f", s.textsPerSecond),
-        ]])
+        // JSON and CSV: the summary's fields (`stats.commits`), numbers in full; the table rounds them for reading.
+        try output.printRecord(json: try ExperimentStore.jsonEncoder().encode(EmbedSummary(runID: noStore ? nil : outputs.runID, stats: s))) {
+            Swift.print(OutputOptions.table(headers: ["run", "model", "dimension", "commits", "windows", "long_texts", "seconds", "texts_per_s"], rows: [[
+                noStore ? "not recorded" : String(outputs.runID), s.model, String(s.dimension), String(s.commits), String(s.embedding.windows),
+                String(s.embedding.longTexts), String(format: "%.2f", s.seconds), String(format: "%.1f", s.textsPerSecond),
+            ]]), terminator: "")
+        }
     }
 }
 
