@@ -50,14 +50,17 @@ package struct OutputOptions: ParsableArguments {
 
     /// Prints one record: `json` as given (a JSON object), CSV as one row of its fields
     /// (`Self.flatten`), a table by `table`.
-    package func printRecord(json: Data, table: () -> Void) throws {
+    /// `leading`: the CSV's first columns, in that order, those the record has.
+    package func printRecord(json: Data, leading: [String] = [], table: () -> Void) throws {
         switch format {
         case .table: table()
         case .json:
             let text = String(decoding: json, as: UTF8.self)
             Swift.print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
         case .csv:
-            let fields = Self.flatten(try JSONValue.parse(json))
+            var fields = Self.flatten(try JSONValue.parse(json))
+            let first = leading.compactMap { name in fields.first { $0.0 == name } }
+            fields = first + fields.filter { !leading.contains($0.0) }
             Swift.print(Self.csv(headers: fields.map(\.0), rows: [fields.map(\.1)]), terminator: "")
         }
     }

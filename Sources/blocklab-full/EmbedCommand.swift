@@ -75,7 +75,8 @@ struct EmbedCommand: ParsableCommand {
         meter.finish()
         let s = outputs.stats
         // JSON and CSV: the summary's fields (`stats.commits`), numbers in full; the table rounds them for reading.
-        try output.printRecord(json: try ExperimentStore.jsonEncoder().encode(EmbedSummary(runID: noStore ? nil : outputs.runID, stats: s))) {
+        try output.printRecord(json: try ExperimentStore.jsonEncoder().encode(EmbedSummary(runID: noStore ? nil : outputs.runID, stats: s)),
+                              leading: ["run_id", "stats.model", "stats.dimension", "stats.commits", "stats.seconds"]) {
             Swift.print(OutputOptions.table(headers: ["run", "model", "dimension", "commits", "windows", "long_texts", "seconds", "texts_per_s"], rows: [[
                 noStore ? "not recorded" : String(outputs.runID), s.model, String(s.dimension), String(s.commits), String(s.embedding.windows),
                 String(s.embedding.longTexts), String(format: "%.2f", s.seconds), String(format: "%.1f", s.textsPerSecond),
