@@ -475,18 +475,23 @@
     const csv = el('a', { id: 'sql-csv', class: 'button', text: 'Download CSV' });
     const schema = el('ul', { id: 'sql-schema' });
     async function run() {
-      csv.href = '/api/sql?format=csv&max_rows=0&q=' + encodeURIComponent(box.value);
+      // The server caps rows (10000) and bytes; the CSV asks for as many rows as it allows.
+      csv.href = '/api/sql?format=csv&max_rows=10000&q=' + encodeURIComponent(box.value);
       try {
         const result = await api('/api/sql?q=' + encodeURIComponent(box.value));
-        output.replaceChildren(
-          table(result.columns, result.rows.map((r) => r.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? number(v) : v))), { id: 'sql-result' }),
-          el('p', { class: 'count', text: result.rows.length + ' rows' + (result.truncated ? ' (the first 1000; page with LIMIT/OFFSET, or download the CSV for all)' : '') }));
+        const cells = (rows) => rows.map((r) => r.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? number(v) : v)));
+        // Several statements: a table each, the last one with id sql-result.
+        const statements = result.results || [{ columns: result.columns, rows: result.rows }];
+        const tables = statements.map((s, i) => table(s.columns, cells(s.rows), i === statements.length - 1 ? { id: 'sql-result' } : {}));
+        const rows = statements.reduce((n, s) => n + s.rows.length, 0);
+        output.replaceChildren(...tables,
+          el('p', { class: 'count', id: 'sql-count', text: rows + ' rows' + (result.notice ? ' (' + result.notice + ')' : '') }));
       } catch (e) {
         output.replaceChildren(el('p', { class: 'error', id: 'sql-error', text: e.message }));
       }
     }
     root.replaceChildren(el('div', { class: 'sql' }, [
-      el('div', { class: 'sql-main' }, [el('h1', { text: 'SQL' }), el('p', { class: 'hint', text: 'Read-only: the same guard as `blocklab sql` (read-only connection, authorizer, row cap).' }),
+      el('div', { class: 'sql-main' }, [el('h1', { text: 'SQL' }), el('p', { class: 'hint', text: 'Read-only: the same guard as `blocklab sql` (read-only connection, authorizer), with a time limit, a row cap and a byte cap.' }),
         box, el('div', { class: 'controls' }, [el('button', { id: 'sql-run', onclick: run, text: 'Run' }), csv]), output]),
       el('aside', {}, [el('h3', { text: 'Tables and views' }), schema]),
     ]));

@@ -6,15 +6,19 @@ import FoundationNetworking
 #endif
 
 /// A real dashboard server on 127.0.0.1 (or another address) and a free port, started in this
-/// process and stopped by `stop()`; requests go over real HTTP.
+/// process and stopped by `stop()`; requests go over real HTTP (`request`, through
+/// URLSession) or as raw bytes (`raw`, through `RawHTTP`).
 final class TestServer: @unchecked Sendable {
     let base: String
+    let port: Int
+    let server: DashboardServer
     private let task: Task<Void, any Error>
 
     init(_ configuration: DashboardServer.Configuration) async throws {
         var configuration = configuration
         configuration.port = 0
         let server = try DashboardServer(configuration)
+        self.server = server
         let ready = PortBox()
         task = Task { try await server.run { ready.set($0) } }
         var port: Int?
@@ -24,7 +28,21 @@ final class TestServer: @unchecked Sendable {
             try await Task.sleep(nanoseconds: 1_000_000)
         }
         guard let port else { throw DashboardError(status: 500, "the test server did not start") }
+        self.port = port
         base = "http://127.0.0.1:\(port)"
+    }
+
+    /// This server's own Host: `127.0.0.1:PORT`.
+    var ownHost: String { "127.0.0.1:\(port)" }
+
+    /// One raw GET; `host` nil sends none.
+    func raw(_ target: String, host: String?, headers: [(String, String)] = []) async throws -> RawHTTP.Reply {
+        try await raw("GET", target, host: host, headers: headers)
+    }
+
+    /// One raw request; `host` nil sends none.
+    func raw(_ method: String, _ target: String, host: String?, headers: [(String, String)] = [], body: String? = nil) async throws -> RawHTTP.Reply {
+        try await RawHTTP.send(RawHTTP.request(method, target, host: host, headers: headers, body: body), port: port)
     }
 
     convenience init(store: String) async throws {
