@@ -52,10 +52,13 @@ enum Address {
         return found
     }
 
-    /// Lower-cased, without the brackets of an IPv6 address.
+    /// Lower-cased, without the brackets of an IPv6 address (brackets around anything else
+    /// are kept, so it parses as no address).
     private static func bare(_ host: String) -> String {
         let name = host.lowercased()
-        return name.hasPrefix("[") && name.hasSuffix("]") ? String(name.dropFirst().dropLast()) : name
+        guard name.hasPrefix("["), name.hasSuffix("]") else { return name }
+        let inner = String(name.dropFirst().dropLast())
+        return ipv6(inner) != nil ? inner : name
     }
 
     /// The four bytes of a dotted-quad IPv4 address (glibc's inet_pton takes exactly that form).
