@@ -37,7 +37,8 @@ enum RawHTTP {
         }
     }
 
-    private static func exchange(_ bytes: Data, port: Int, deadline: Int) throws -> Reply {
+    /// `send` on the calling thread, for tests that are not async.
+    static func exchange(_ bytes: Data, port: Int, deadline: Int = 60) throws -> Reply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket(): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
