@@ -1,5 +1,6 @@
 import ExperimentStore
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -19,10 +20,18 @@ import Testing
         let dir = TempDir()
         let path = try Self.store(dir)
         let limits = ReadOnlyQuery.Limits(maxRows: 10, timeout: 0.3, raiseTimeout: "pass --timeout SECONDS")
-        do {
-            _ = try ReadOnlyQuery.run(Self.endless, storePath: path, limits: limits)
-            Issue.record("the endless query returned")
-        } catch {
+        // On a thread of its own, so that a query the limit fails to stop fails the test after
+        // two minutes (a hang guard, not a figure under test) instead of holding it.
+        let outcome = Mutex<Result<ReadOnlyQuery.Result, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            outcome.withLock { $0 = Result { try ReadOnlyQuery.run(Self.endless, storePath: path, limits: limits) } }
+            done.signal()
+        }.start()
+        try #require(done.wait(timeout: .now() + 120) == .success, "the endless query was not stopped")
+        switch try #require(outcome.withLock { $0 }) {
+        case .success: Issue.record("the endless query returned")
+        case .failure(let error):
             #expect("\(error)".contains("ran past its time limit of 0.3 s and was stopped; pass --timeout SECONDS"), "\(error)")
         }
         // The same connection setup answers a finite query within the limit.
