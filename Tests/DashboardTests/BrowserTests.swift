@@ -131,8 +131,11 @@ import Testing
         for step in 0..<20 { writer.send("{\"step\": \(step), \"train/loss\": \(3.0 - Double(step) * 0.01)}") }
         let store = try ExperimentStore.open(at: path, mode: .readOnly)
         let lastStep = { try? store.metricSummaries(runID: store.run("live").id).first?.lastStep }
-        for _ in 0..<1_200 where (try? store.metricSummaries(runID: store.run("live").id).first?.count) != 20 {
+        // `while`, not `for ... where`: a `where` clause skips the body but goes on iterating.
+        var tries = 0
+        while (try? store.metricSummaries(runID: store.run("live").id).first?.count) != 20, tries < 1_200 {
             Thread.sleep(forTimeInterval: 0.05)  // until the writer's first flush (a hang guard)
+            tries += 1
         }
         let ui = try UIProcess(store: path)
         let detail = try RawHTTP.exchange(RawHTTP.request("GET", "/api/runs/live", host: "127.0.0.1:\(ui.port)"), port: ui.port)
@@ -147,7 +150,12 @@ import Testing
         #expect(try browser.eval(lastX) as? Int == 19)
 
         writer.send("{\"step\": 500, \"train/loss\": 0.123}")
-        for _ in 0..<12_000 where lastStep() != 500 { Thread.sleep(forTimeInterval: 0.005) }  // until it is in the store (a hang guard)
+        tries = 0
+        while lastStep() != 500, tries < 12_000 {
+            Thread.sleep(forTimeInterval: 0.005)  // until it is in the store (a hang guard)
+            tries += 1
+        }
+        try #require(lastStep() == 500, "step 500 never reached the store")
         let pollsAtFlush = try #require(try browser.eval("return window.blocklab.polls") as? Int)
         // The poll count at the moment the point is drawn, read in the same script.
         let (shown, shownAfter) = try browser.wait("return (() => { \(lastX) })() === 500 ? [window.blocklab.polls] : null")

@@ -22,8 +22,10 @@ import Testing
 
     /// Waits until `count` queries run on the server (a hang guard of a minute, not a figure under test).
     static func waitUntilRunning(_ server: TestServer, _ count: Int) async throws {
-        for _ in 0..<6_000 where server.server.sqlQueriesRunning < count {
+        var tries = 0
+        while server.server.sqlQueriesRunning < count, tries < 6_000 {
             try await Task.sleep(nanoseconds: 10_000_000)
+            tries += 1
         }
         try #require(server.server.sqlQueriesRunning >= count, "the queries never started")
     }

@@ -75,7 +75,11 @@ final class UIProcess: @unchecked Sendable {
     /// when it ended, false when it had to be killed.
     func stop(with signal: Int32) -> Bool {
         kill(process.processIdentifier, signal)
-        for _ in 0..<6_000 where process.isRunning { Thread.sleep(forTimeInterval: 0.01) }
+        var tries = 0
+        while process.isRunning, tries < 6_000 {
+            Thread.sleep(forTimeInterval: 0.01)
+            tries += 1
+        }
         guard !process.isRunning else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
