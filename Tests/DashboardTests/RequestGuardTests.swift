@@ -141,9 +141,12 @@ import Testing
         let dir = TempDir()
         let (server, _) = try await Self.server(dir)
         defer { Task { await server.stop() } }
-        let paths = ["/static/../../../../etc/passwd", "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/static/..%2f..%2f..%2fetc%2fpasswd",
-                     "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/static/....//....//etc/passwd", "/../../etc/passwd",
-                     "/static/..%5c..%5cetc%5cpasswd", "/static/%252e%252e/etc/passwd", "/static/dashboard.js/../../../etc/passwd",
+        // Deep enough to reach / from any folder a naive file server might start in.
+        let up = { (step: String) in String(repeating: step, count: 10) }
+        let paths = ["/static/" + up("../") + "etc/passwd", "/static/" + up("%2e%2e/") + "etc/passwd", "/static/" + up("..%2f") + "etc%2fpasswd",
+                     "/static/" + up("%2e%2e%2f") + "etc%2fpasswd", "/static/" + up("....//") + "etc/passwd", "/" + up("../") + "etc/passwd",
+                     "/static/" + up("..%5c") + "etc%5cpasswd", "/static/" + up("%252e%252e%252f") + "etc/passwd",
+                     "/static/dashboard.js/" + up("../") + "etc/passwd", "/static/%2fetc%2fpasswd",
                      "/static/", "/static/.", "/static/..", "/static/%2e%2e", "/static//etc/passwd"]
         for path in paths {
             let reply = try await server.raw(path, host: server.ownHost)
