@@ -54,6 +54,9 @@ import Testing
         }
         #expect(everywhere.allows(HostAndPort(name: "dash.example", port: 9443)))
         #expect(!everywhere.allows(HostAndPort(name: "192.168.1.21", port: 80)))
+        // A refusal, which anyone who reaches the port reads, names the machine's names only in words.
+        #expect(everywhere.described == "127.0.0.1:80, localhost:80, [::1]:80, 0.0.0.0:80, this machine's host name and addresses, the --allow-host names")
+        #expect(loopback.described == "127.0.0.1:8080, localhost:8080, [::1]:8080")
 
         let oneAddress = HostAllowList(host: "192.168.1.20", port: 8080, allowedHosts: [], machineName: "box",
                                        interfaceAddresses: { ["10.0.0.5"] })

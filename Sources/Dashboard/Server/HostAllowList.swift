@@ -15,13 +15,15 @@ import Synchronization
 struct HostAllowList: Sendable {
     /// Names that count only with the bound port.
     let ownNames: [String]
+    /// The `--host` address, as a name.
+    let boundName: String
     let port: Int
     let extra: [HostAndPort]
 
     init(host: String, port: Int, allowedHosts: [HostAndPort],
          machineName: String = HardwareMonitor.hostName, interfaceAddresses: () -> [String] = Address.interfaceAddresses) {
-        var names = ["127.0.0.1", "localhost", "::1"]
-        names.append(HostAndPort(authority: host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)?.name ?? host.lowercased())
+        boundName = HostAndPort(authority: host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)?.name ?? host.lowercased()
+        var names = ["127.0.0.1", "localhost", "::1", boundName]
         if !Address.isLoopback(host) {
             let machine = machineName.lowercased()
             names += [machine, String(machine.prefix { $0 != "." })]
@@ -42,11 +44,17 @@ struct HostAllowList: Sendable {
         return extra.contains { $0.name == host.name && ($0.port == nil || $0.port == port) }
     }
 
-    /// The allowed names as a user would type them, for messages (the first few interfaces).
+    /// The allowed names for messages, which anyone who reaches the port can read: the
+    /// loopback names and the bound address as written, the machine's own names and the
+    /// `--allow-host` ones only as words, so a refusal tells a stranger nothing new.
     var described: String {
-        let own = ownNames.prefix(8).map { HostAndPort(name: $0, port: port).display }
-        let more = ownNames.count > 8 ? ["and \(ownNames.count - 8) more addresses of this machine"] : []
-        return (own + more + extra.map { $0.port == nil ? "\($0.display) (any port)" : $0.display }).joined(separator: ", ")
+        var parts = [String]()
+        for name in ownNames.prefix(4) where Address.isLoopback(name) || name == boundName {
+            parts.append(HostAndPort(name: name, port: port).display)
+        }
+        if ownNames.count > parts.count { parts.append("this machine's host name and addresses") }
+        if !extra.isEmpty { parts.append("the --allow-host names") }
+        return parts.joined(separator: ", ")
     }
 
     /// Parses the `--allow-host` values, naming the first that is not a host.
