@@ -72,12 +72,13 @@ final class TestServer: @unchecked Sendable {
 
     /// One request; no cookies kept, redirects not followed.
     func request(_ path: String, method: String = "GET", headers: [String: String] = [:], body: Data? = nil) async throws -> Reply {
-        var request = URLRequest(url: URL(string: base + path)!)
+        guard let url = URL(string: base + path) else { throw DashboardError(status: 400, "not a URL: \(base + path)") }
+        var request = URLRequest(url: url)
         request.httpMethod = method
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await Self.session.data(for: request)
-        let http = response as! HTTPURLResponse
+        guard let http = response as? HTTPURLResponse else { throw DashboardError(status: 500, "not an HTTP response: \(response)") }
         var fields = [String: String]()
         for (name, value) in http.allHeaderFields { fields["\(name)".lowercased()] = "\(value)" }
         return Reply(status: http.statusCode, body: data, headers: fields)
