@@ -1,5 +1,6 @@
 import Foundation
 import GRDBSQLite
+import Synchronization
 
 extension ReadOnlyQuery {
     /// The bounds one query runs within, so that no query (a runaway `WITH RECURSIVE`, a
@@ -22,33 +23,57 @@ extension ReadOnlyQuery {
         public var maxValueBytes: Int
         /// How the caller raises the time limit, for the error ("pass --timeout SECONDS").
         public var raiseTimeout: String
+        /// Stops the query from outside (a server that is stopping), whatever its time limit.
+        public var cancellation: Cancellation?
 
         public init(maxRows: Int?, timeout: Double? = nil, maxResultBytes: Int = 1 << 30, maxValueBytes: Int = 256 << 20,
-                    raiseTimeout: String = "narrow the query (WHERE, LIMIT)") {
+                    raiseTimeout: String = "narrow the query (WHERE, LIMIT)", cancellation: Cancellation? = nil) {
             self.maxRows = maxRows
             self.timeout = timeout
             self.maxResultBytes = maxResultBytes
             self.maxValueBytes = maxValueBytes
             self.raiseTimeout = raiseTimeout
+            self.cancellation = cancellation
         }
     }
 
-    /// A deadline SQLite checks every `checkEvery` virtual-machine steps (its progress handler);
-    /// past it the handler asks SQLite to stop, and the statement returns SQLITE_INTERRUPT.
+    /// A switch that stops every query that carries it, now and from then on: the query
+    /// fails with "the query was stopped: REASON".
+    public final class Cancellation: Sendable {
+        private let cancelled = Atomic(false)
+        private let why = Mutex("")
+
+        public init() {}
+
+        public func cancel(because reason: String) {
+            why.withLock { $0 = reason }
+            cancelled.store(true, ordering: .releasing)
+        }
+
+        public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+        public var reason: String { why.withLock { $0 } }
+    }
+
+    /// A deadline (and a cancellation) SQLite checks every `checkEvery` virtual-machine steps
+    /// (its progress handler); past it the handler asks SQLite to stop, and the statement
+    /// returns SQLITE_INTERRUPT.
     final class Deadline {
         static let checkEvery: Int32 = 1000
         let nanoseconds: UInt64?
+        let cancellation: Cancellation?
         private(set) var passed = false
 
-        init(seconds: Double?) {
+        init(seconds: Double?, cancellation: Cancellation?) {
             nanoseconds = seconds.map { DispatchTime.now().uptimeNanoseconds + UInt64(max(0, $0) * 1e9) }
+            self.cancellation = cancellation
         }
 
         /// Installs the handler on `connection`; the deadline must outlive the connection's use.
         func install(on connection: OpaquePointer) {
-            guard nanoseconds != nil else { return }
+            guard nanoseconds != nil || cancellation != nil else { return }
             sqlite3_progress_handler(connection, Self.checkEvery, { context in
                 let deadline = Unmanaged<Deadline>.fromOpaque(context!).takeUnretainedValue()
+                if deadline.cancellation?.isCancelled == true { return 1 }
                 guard let end = deadline.nanoseconds, DispatchTime.now().uptimeNanoseconds >= end else { return 0 }
                 deadline.passed = true
                 return 1

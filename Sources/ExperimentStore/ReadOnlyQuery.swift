@@ -53,6 +53,9 @@ public struct ReadOnlyQuery {
         guard !rest.isEmpty else {
             throw StoreError.invalid("the query is empty: give a statement, e.g. \"SELECT name, status FROM run_summary\" (the tables: schema/README.md)")
         }
+        if let cancellation = limits.cancellation, cancellation.isCancelled {
+            throw StoreError.invalid("the query was stopped: \(cancellation.reason)")
+        }
         guard FileManager.default.fileExists(atPath: storePath) else { throw StoreError.notFound(path: storePath) }
         _ = try ExperimentStore.open(at: storePath, mode: .readOnly)  // a BlockLab store, of a known version
         var connection: OpaquePointer?
@@ -68,7 +71,7 @@ public struct ReadOnlyQuery {
         sqlite3_limit(connection, SQLITE_LIMIT_LENGTH, Int32(clamping: limits.maxValueBytes))
         let denial = Denial()
         installAuthorizer(on: connection, denial: denial)
-        let deadline = Deadline(seconds: limits.timeout)
+        let deadline = Deadline(seconds: limits.timeout, cancellation: limits.cancellation)
         deadline.install(on: connection)
 
         var result = Result(statements: [], stop: nil)
@@ -125,6 +128,9 @@ public struct ReadOnlyQuery {
 
     /// The error for a failed prepare or step: the time limit and the value size by name.
     private static func failure(_ code: Int32, _ connection: OpaquePointer, _ limits: Limits, _ deadline: Deadline) -> StoreError {
+        if let cancellation = limits.cancellation, cancellation.isCancelled, code == SQLITE_INTERRUPT {
+            return .invalid("the query was stopped: \(cancellation.reason)")
+        }
         if deadline.passed || code == SQLITE_INTERRUPT, let timeout = limits.timeout {
             return .invalid("the query ran past its time limit of \(seconds(timeout)) and was stopped; \(limits.raiseTimeout)")
         }

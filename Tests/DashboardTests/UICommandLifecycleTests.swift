@@ -82,14 +82,24 @@ import Testing
         #expect(try await RawHTTP.send(RawHTTP.request("GET", "/static/dashboard.js", host: host), port: ui.port).status == 200)
     }
 
+    /// The threads of `pid` named `name` (Linux keeps a thread's name in /proc/PID/task/TID/comm).
+    static func threads(of pid: Int32, named name: String) -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.filter { (try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8))?.hasPrefix(name) == true }.count
+    }
+
+    /// Ctrl-C or `kill` while a browser holds a connection and a query runs with a ten-minute
+    /// limit: the query is stopped (503), the process ends at once, exit status 0, and stderr
+    /// holds no error.
     @Test(arguments: [SIGINT, SIGTERM])
     func aSignalStopsTheUIQuietly(signal: Int32) async throws {
         let dir = TempDir()
         let store = try ExperimentStore.open(at: dir.file("s.db"))
         try Fixtures.run(in: store, name: "a", steps: 10, dir: dir.path)
-        let ui = try UIProcess(store: store.path)
+        let ui = try UIProcess(store: store.path, extra: ["--sql-timeout", "600"])
+        let host = "127.0.0.1:\(ui.port)"
         // One request answered, and one connection open and idle, as a browser keeps one.
-        let reply = try await RawHTTP.send(RawHTTP.request("GET", "/api/runs", host: "127.0.0.1:\(ui.port)"), port: ui.port)
+        let reply = try await RawHTTP.send(RawHTTP.request("GET", "/api/runs", host: host), port: ui.port)
         #expect(reply.status == 200)
         let idle = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(idle) }
@@ -101,8 +111,19 @@ import Testing
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(idle, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         #expect(connected == 0)
+        // And a query that would run for ten minutes, running (its thread exists) when the signal comes.
+        let endless = "WITH%20RECURSIVE%20c(x)%20AS%20(SELECT%201%20UNION%20ALL%20SELECT%20x%2B1%20FROM%20c)%20SELECT%20count(*)%20FROM%20c"
+        let query = Task { try await RawHTTP.send(RawHTTP.request("GET", "/api/sql?q=" + endless, host: host), port: ui.port) }
+        var tries = 0
+        while Self.threads(of: ui.process.processIdentifier, named: "blocklab-ui-sql") == 0, tries < 6_000 {
+            try await Task.sleep(nanoseconds: 10_000_000)  // a hang guard, not a speed check
+            tries += 1
+        }
+        try #require(Self.threads(of: ui.process.processIdentifier, named: "blocklab-ui-sql") == 1, "the query never started")
 
         #expect(ui.stop(with: signal), "blocklab ui did not stop within a minute of the signal")
+        let stopped = try await query.value
+        #expect(stopped.status == 503 && stopped.error.contains("the query was stopped: the dashboard is stopping"), "\(stopped)")
         let errors = ui.stderr()
         #expect(ui.process.terminationStatus == 0, "\(errors)")
         #expect(!errors.lowercased().contains("error"), "\(errors)")

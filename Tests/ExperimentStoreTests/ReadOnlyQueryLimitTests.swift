@@ -40,6 +40,29 @@ import Testing
         #expect(finite.rows == [[.int(1000)]])
     }
 
+    @Test func aCancellationStopsARunningQueryAndEveryLaterOne() throws {
+        let dir = TempDir()
+        let path = try Self.store(dir)
+        let cancellation = ReadOnlyQuery.Cancellation()
+        let limits = ReadOnlyQuery.Limits(maxRows: 10, timeout: 600, cancellation: cancellation)
+        let outcome = Mutex<Result<ReadOnlyQuery.Result, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            outcome.withLock { $0 = Result { try ReadOnlyQuery.run(Self.endless, storePath: path, limits: limits) } }
+            done.signal()
+        }.start()
+        #expect(done.wait(timeout: .now() + 0.2) == .timedOut)  // running, within its ten minutes
+        cancellation.cancel(because: "the server is stopping")
+        try #require(done.wait(timeout: .now() + 120) == .success, "the cancelled query did not stop")
+        switch try #require(outcome.withLock { $0 }) {
+        case .success: Issue.record("the endless query returned")
+        case .failure(let error): #expect("\(error)".contains("the query was stopped: the server is stopping"), "\(error)")
+        }
+        #expect(throws: StoreError.invalid("the query was stopped: the server is stopping")) {
+            try ReadOnlyQuery.run("SELECT 1", storePath: path, limits: limits)
+        }
+    }
+
     @Test func rowsPastTheCapAreLeftOutAcrossStatements() throws {
         let dir = TempDir()
         let path = try Self.store(dir)

@@ -12,7 +12,8 @@ extension DashboardServer {
         ReadOnlyQuery.Limits(
             maxRows: Self.sqlMaxRows, timeout: configuration.sqlTimeout, maxResultBytes: Self.sqlMaxResultBytes,
             maxValueBytes: Self.sqlMaxValueBytes,
-            raiseTimeout: "restart the dashboard with `blocklab ui --sql-timeout SECONDS` to raise it, or run the query with `blocklab sql --timeout SECONDS`")
+            raiseTimeout: "restart the dashboard with `blocklab ui --sql-timeout SECONDS` to raise it, or run the query with `blocklab sql --timeout SECONDS`",
+            cancellation: sqlGate.cancellation)
     }
 
     func addSQLRoutes(to router: Router<BasicRequestContext>) {

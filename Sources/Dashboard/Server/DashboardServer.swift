@@ -114,8 +114,11 @@ public struct DashboardServer: Sendable {
                 hosts.set(HostAllowList(host: host, port: port, allowedHosts: allowed))
                 await onReady(port)
             })
+        // Services stop in reverse order: the SQL gate first, so the server's own graceful stop
+        // never waits for a query's time limit.
         let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: app.logger))
+            services: [.init(service: app), .init(service: SQLStopper(gate: sqlGate), successTerminationBehavior: .ignore)],
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: app.logger))
         // Its own task, so that cancelling this one does not cancel the accept loop under it:
         // the cancellation becomes a graceful shutdown instead.
         let serving = Task { try await group.run() }
@@ -153,5 +156,15 @@ public struct DashboardServer: Sendable {
         addPageRoutes(to: router)
         addAPIRoutes(to: router)
         return router
+    }
+}
+
+/// Waits for the server's graceful stop, then stops the SQL queries still running.
+struct SQLStopper: Service {
+    let gate: SQLGate
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        gate.stopAll()
     }
 }

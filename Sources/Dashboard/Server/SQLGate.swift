@@ -1,3 +1,4 @@
+import ExperimentStore
 import Foundation
 import Synchronization
 
@@ -5,10 +6,14 @@ import Synchronization
 /// A query blocks its thread until SQLite answers or its time limit stops it; on the few
 /// threads that serve every request (one per core) that would stall the whole server, so a
 /// query never runs there. Past `capacity`, a request is answered 503 at once, not queued.
+/// When the server stops, `stopAll` stops the queries still running (503), so a stop never
+/// waits for a time limit.
 final class SQLGate: Sendable {
     let capacity: Int
     /// How long one query may run, for the busy message.
     let timeout: Double
+    /// Carried by every query's limits (`DashboardServer.sqlLimits`).
+    let cancellation = ReadOnlyQuery.Cancellation()
     private let runningCount = Mutex(0)
 
     init(capacity: Int, timeout: Double) {
@@ -29,10 +34,22 @@ final class SQLGate: Sendable {
             throw DashboardError(status: 503, "\(capacity) queries are running already: try again when one ends (each stops within \(Int(timeout.rounded(.up))) s)")
         }
         defer { runningCount.withLock { $0 -= 1 } }
-        return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try body() }) }
-            thread.name = "blocklab-ui-sql"
-            thread.start()
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                Thread {
+                    // Named from inside, through /proc (Foundation does not pass a thread's name
+                    // to Linux), so `top -H` and /proc/PID/task/*/comm show the query threads.
+                    try? "blocklab-ui-sql".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+                    continuation.resume(with: Result { try body() })
+                }.start()
+            }
+        } catch where cancellation.isCancelled {
+            throw DashboardError(status: 503, "the query was stopped: \(cancellation.reason)")
         }
+    }
+
+    /// Stops every query running now and any started later.
+    func stopAll() {
+        cancellation.cancel(because: "the dashboard is stopping")
     }
 }
