@@ -10,7 +10,7 @@
 
   const page = document.body.dataset.page;
   const embedded = page === 'report' ? JSON.parse(document.getElementById('blocklab-data').textContent) : null;
-  const blocklab = (window.blocklab = { charts: [], ready: false, polls: 0, lastChange: null });
+  const blocklab = (window.blocklab = { charts: [], ready: false, polls: 0, lastChange: null, lastChangePoll: null });
   const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
   // ---- data: the JSON API, or the report's embedded copy of the same documents ----
@@ -408,6 +408,7 @@
       detail = next;
       [series, hardware] = await Promise.all([withNewPoints(series, detail), source.hardware(runId, 2000)]);
       blocklab.lastChange = Date.now();
+      blocklab.lastChangePoll = blocklab.polls;  // the poll whose answer this redraw shows
       drawHead();
       refreshCharts();
       drawDetails();
