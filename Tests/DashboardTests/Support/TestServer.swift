@@ -1,6 +1,7 @@
 import Dashboard
 import Foundation
 import TestSupport
+import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -49,9 +50,20 @@ final class TestServer: @unchecked Sendable {
         try await self.init(.init(storePath: store))
     }
 
+    /// Stops the server (gracefully: its running SQL queries are stopped) and waits for it,
+    /// two minutes at most (a hang guard): a server still running then is a failed test.
     func stop() async {
         task.cancel()
-        _ = try? await task.value
+        let once = FirstOnly()
+        let task = self.task
+        let stopped = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let resume: @Sendable (Bool) -> Void = { value in
+                if once.claim() { continuation.resume(returning: value) }
+            }
+            Task { _ = try? await task.value; resume(true) }
+            Task { try? await Task.sleep(nanoseconds: 120_000_000_000); resume(false) }
+        }
+        if !stopped { Issue.record("the test server did not stop within two minutes") }
     }
 
     struct Reply {
@@ -119,4 +131,17 @@ final class PortBox: @unchecked Sendable {
     private var port: Int?
     func set(_ value: Int) { lock.lock(); port = value; lock.unlock() }
     func get() -> Int? { lock.lock(); defer { lock.unlock() }; return port }
+}
+
+/// True for the first caller of `claim` only.
+final class FirstOnly: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { claimed = true }
+        return !claimed
+    }
 }
