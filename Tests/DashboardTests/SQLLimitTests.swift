@@ -20,42 +20,41 @@ import Testing
         "/api/sql?q=" + query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! + extra
     }
 
-    /// Waits until `count` queries run on the server (a hang guard of a minute, not a figure under test).
-    static func waitUntilRunning(_ server: TestServer, _ count: Int) async throws {
-        var tries = 0
-        while server.server.sqlQueriesRunning < count, tries < 6_000 {
-            try await Task.sleep(nanoseconds: 10_000_000)
-            tries += 1
-        }
-        try #require(server.server.sqlQueriesRunning >= count, "the queries never started")
-    }
-
     /// As many endless queries as the server runs at once (more than this machine's cores, so
     /// a query run on a thread that serves requests would leave none): every other request is
     /// answered while they run, and one query more is answered 503 at once. Their time limit
     /// is ten minutes, so they are surely running while the test looks (no race with the
-    /// clock, however loaded the machine); stopping the server stops them (503), at once.
-    @Test func endlessQueriesNeitherHoldTheServerNorItsStop() async throws {
+    /// clock, however loaded the machine); stopping the server (Ctrl-C) stops them, 503, at once.
+    ///
+    /// The server is `blocklab ui` in its own process and this test is synchronous, so neither
+    /// waits on this process's few concurrency threads, which other suites' long synchronous
+    /// tests may hold for minutes.
+    @Test func endlessQueriesNeitherHoldTheServerNorItsStop() throws {
         let dir = TempDir()
-        let server = try await Self.server(dir, sqlTimeout: 600)
-        let endless = (0..<DashboardServer.sqlConcurrency).map { _ in
-            Task { try await server.raw(Self.sql(Self.endless), host: server.ownHost) }
+        let store = try ExperimentStore.open(at: dir.file("s.db"))
+        try Fixtures.run(in: store, name: "a", steps: 20, dir: dir.path)
+        let ui = try UIProcess(store: store.path, extra: ["--sql-timeout", "600"])
+        defer { ui.stop() }
+        let request: @Sendable (String) -> Data = { [port = ui.port] target in RawHTTP.request("GET", target, host: "127.0.0.1:\(port)") }
+        let endless = RawHTTP.Replies()
+        for _ in 0..<DashboardServer.sqlConcurrency {
+            Thread { endless.add(Result { try RawHTTP.exchange(request(Self.sql(Self.endless)), port: ui.port) }) }.start()
         }
-        try await Self.waitUntilRunning(server, DashboardServer.sqlConcurrency)
+        try #require(ui.waitForThreads(named: "blocklab-ui-sql", count: DashboardServer.sqlConcurrency), "the queries never started")
         for path in ["/api/runs", "/api/runs/a", "/api/runs/a/metrics", "/", "/static/dashboard.js"] {
-            let reply = try await server.raw(path, host: server.ownHost)
+            let reply = try RawHTTP.exchange(request(path), port: ui.port)
             #expect(reply.status == 200, "\(path) while the queries run: \(reply)")
         }
-        let refused = try await server.raw(Self.sql("SELECT 1"), host: server.ownHost)
+        let refused = try RawHTTP.exchange(request(Self.sql("SELECT 1")), port: ui.port)
         #expect(refused.status == 503 && refused.error.contains("4 queries are running already"), "\(refused)")
-        #expect(server.server.sqlQueriesRunning == DashboardServer.sqlConcurrency)
+        #expect(ui.threads(named: "blocklab-ui-sql") == DashboardServer.sqlConcurrency)
 
-        await server.stop()
-        for task in endless {
-            let stopped = try await task.value
-            #expect(stopped.status == 503 && stopped.error.contains("the query was stopped: the dashboard is stopping"), "\(stopped)")
+        #expect(ui.stop(with: SIGINT), "blocklab ui did not stop within a minute")
+        let stopped = try #require(endless.wait(for: DashboardServer.sqlConcurrency), "the queries were not answered")
+        for reply in stopped {
+            let reply = try reply.get()
+            #expect(reply.status == 503 && reply.error.contains("the query was stopped: the dashboard is stopping"), "\(reply)")
         }
-        #expect(server.server.sqlQueriesRunning == 0)
     }
 
     @Test func anEndlessQueryIsStoppedAtItsTimeLimitNamingIt() async throws {

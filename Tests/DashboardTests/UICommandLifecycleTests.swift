@@ -58,7 +58,7 @@ import Testing
         return path
     }
 
-    @Test func aDamagedStoreIsAClearErrorAtStartOrOnTheRequestsThatReadIt() async throws {
+    @Test func aDamagedStoreIsAClearErrorAtStartOrOnTheRequestsThatReadIt() throws {
         let dir = TempDir()
         // Every page but the first damaged: the schema cannot be read, so `ui` does not start.
         let whole = try Self.damagedStore(dir, name: "whole", tables: nil)
@@ -73,33 +73,27 @@ import Testing
         let ui = try UIProcess(store: half)
         defer { ui.stop() }
         let host = "127.0.0.1:\(ui.port)"
-        let metrics = try await RawHTTP.send(RawHTTP.request("GET", "/api/runs/1/metrics", host: host), port: ui.port)
+        let metrics = try RawHTTP.exchange(RawHTTP.request("GET", "/api/runs/1/metrics", host: host), port: ui.port)
         #expect(metrics.status == 503 && metrics.error.contains("is corrupt") && metrics.error.contains(".recover"), "\(metrics)")
         for path in ["/api/runs", "/", "/api/sql?q=SELECT%20count(*)%20FROM%20metrics"] {
-            let reply = try await RawHTTP.send(RawHTTP.request("GET", path, host: host), port: ui.port)
+            let reply = try RawHTTP.exchange(RawHTTP.request("GET", path, host: host), port: ui.port)
             #expect([200, 400, 503].contains(reply.status), "\(path): \(reply)")
         }
-        #expect(try await RawHTTP.send(RawHTTP.request("GET", "/static/dashboard.js", host: host), port: ui.port).status == 200)
-    }
-
-    /// The threads of `pid` named `name` (Linux keeps a thread's name in /proc/PID/task/TID/comm).
-    static func threads(of pid: Int32, named name: String) -> Int {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.filter { (try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8))?.hasPrefix(name) == true }.count
+        #expect(try RawHTTP.exchange(RawHTTP.request("GET", "/static/dashboard.js", host: host), port: ui.port).status == 200)
     }
 
     /// Ctrl-C or `kill` while a browser holds a connection and a query runs with a ten-minute
     /// limit: the query is stopped (503), the process ends at once, exit status 0, and stderr
     /// holds no error.
     @Test(arguments: [SIGINT, SIGTERM])
-    func aSignalStopsTheUIQuietly(signal: Int32) async throws {
+    func aSignalStopsTheUIQuietly(signal: Int32) throws {
         let dir = TempDir()
         let store = try ExperimentStore.open(at: dir.file("s.db"))
         try Fixtures.run(in: store, name: "a", steps: 10, dir: dir.path)
         let ui = try UIProcess(store: store.path, extra: ["--sql-timeout", "600"])
         let host = "127.0.0.1:\(ui.port)"
         // One request answered, and one connection open and idle, as a browser keeps one.
-        let reply = try await RawHTTP.send(RawHTTP.request("GET", "/api/runs", host: host), port: ui.port)
+        let reply = try RawHTTP.exchange(RawHTTP.request("GET", "/api/runs", host: host), port: ui.port)
         #expect(reply.status == 200)
         let idle = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(idle) }
@@ -113,16 +107,12 @@ import Testing
         #expect(connected == 0)
         // And a query that would run for ten minutes, running (its thread exists) when the signal comes.
         let endless = "WITH%20RECURSIVE%20c(x)%20AS%20(SELECT%201%20UNION%20ALL%20SELECT%20x%2B1%20FROM%20c)%20SELECT%20count(*)%20FROM%20c"
-        let query = Task { try await RawHTTP.send(RawHTTP.request("GET", "/api/sql?q=" + endless, host: host), port: ui.port) }
-        var tries = 0
-        while Self.threads(of: ui.process.processIdentifier, named: "blocklab-ui-sql") == 0, tries < 6_000 {
-            try await Task.sleep(nanoseconds: 10_000_000)  // a hang guard, not a speed check
-            tries += 1
-        }
-        try #require(Self.threads(of: ui.process.processIdentifier, named: "blocklab-ui-sql") == 1, "the query never started")
+        let query = RawHTTP.Replies()
+        Thread { [port = ui.port] in query.add(Result { try RawHTTP.exchange(RawHTTP.request("GET", "/api/sql?q=" + endless, host: host), port: port) }) }.start()
+        try #require(ui.waitForThreads(named: "blocklab-ui-sql", count: 1), "the query never started")
 
         #expect(ui.stop(with: signal), "blocklab ui did not stop within a minute of the signal")
-        let stopped = try await query.value
+        let stopped = try #require(query.wait(for: 1)?.first, "the query was not answered").get()
         #expect(stopped.status == 503 && stopped.error.contains("the query was stopped: the dashboard is stopping"), "\(stopped)")
         let errors = ui.stderr()
         #expect(ui.process.terminationStatus == 0, "\(errors)")

@@ -89,6 +89,24 @@ final class UIProcess: @unchecked Sendable {
         return true
     }
 
+    /// The threads of this process named `name` now (Linux keeps a thread's name in
+    /// /proc/PID/task/TID/comm): the dashboard names its SQL threads `blocklab-ui-sql`.
+    func threads(named name: String) -> Int {
+        let pid = process.processIdentifier
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.filter { (try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8))?.hasPrefix(name) == true }.count
+    }
+
+    /// Waits until `count` threads named `name` exist (a minute at most: a hang guard).
+    func waitForThreads(named name: String, count: Int) -> Bool {
+        var tries = 0
+        while threads(named: name) < count, tries < 6_000 {
+            Thread.sleep(forTimeInterval: 0.01)
+            tries += 1
+        }
+        return threads(named: name) >= count
+    }
+
     /// Everything the process wrote to stderr; call once it has ended.
     func stderr() -> String { process.isRunning ? "" : errors.text() }
 

@@ -30,8 +30,10 @@ enum RawHTTP {
     }
 
     /// Sends `bytes` to 127.0.0.1:`port` and reads the reply to the end of the connection.
-    /// `deadline` bounds each read and write (a hang guard, not a figure under test).
-    static func send(_ bytes: Data, port: Int, deadline: Int = 60) async throws -> Reply {
+    /// `deadline` bounds each read and write (a hang guard, not a figure under test). It is
+    /// long because a server in this process answers on this process's few concurrency
+    /// threads, which other suites' long synchronous tests may hold for minutes.
+    static func send(_ bytes: Data, port: Int, deadline: Int = 300) async throws -> Reply {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try exchange(bytes, port: port, deadline: deadline) }) }.start()
         }
@@ -103,5 +105,26 @@ enum RawHTTP {
             rest = rest[rest.index(start, offsetBy: size + 2)...]
         }
         return out
+    }
+
+    /// Replies that threads hand in, and a wait for them (two minutes at most: a hang guard).
+    final class Replies: @unchecked Sendable {
+        private let lock = NSLock()
+        private var replies = [Result<RawHTTP.Reply, any Error>]()
+        private let arrived = DispatchSemaphore(value: 0)
+
+        func add(_ reply: Result<RawHTTP.Reply, any Error>) {
+            lock.lock()
+            replies.append(reply)
+            lock.unlock()
+            arrived.signal()
+        }
+
+        func wait(for count: Int) -> [Result<RawHTTP.Reply, any Error>]? {
+            for _ in 0..<count where arrived.wait(timeout: .now() + 120) == .timedOut { return nil }
+            lock.lock()
+            defer { lock.unlock() }
+            return replies
+        }
     }
 }

@@ -51,7 +51,8 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// Stops the server (gracefully: its running SQL queries are stopped) and waits for it,
-    /// two minutes at most (a hang guard): a server still running then is a failed test.
+    /// five minutes at most (a hang guard, long for the reason `RawHTTP.send` gives): a
+    /// server still running then is a failed test.
     func stop() async {
         task.cancel()
         let once = FirstOnly()
@@ -61,9 +62,9 @@ final class TestServer: @unchecked Sendable {
                 if once.claim() { continuation.resume(returning: value) }
             }
             Task { _ = try? await task.value; resume(true) }
-            Task { try? await Task.sleep(nanoseconds: 120_000_000_000); resume(false) }
+            Task { try? await Task.sleep(nanoseconds: 300_000_000_000); resume(false) }
         }
-        if !stopped { Issue.record("the test server did not stop within two minutes") }
+        if !stopped { Issue.record("the test server did not stop within five minutes") }
     }
 
     struct Reply {
