@@ -129,12 +129,3 @@ private final class BusyTrainer: @unchecked Sendable {
         if let error = state.value.error { throw TestFailure("the busy model thread failed: \(error)") }
     }
 }
-
-/// A value shared between threads, behind a lock.
-private final class Locked<Value>: @unchecked Sendable {
-    private var stored: Value
-    private let lock = NSLock()
-    init(_ value: Value) { stored = value }
-    var value: Value { lock.withLock { stored } }
-    func update(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
-}
