@@ -129,7 +129,8 @@ import Torch
             }
         }
         threads.forEach { $0.start() }
-        #expect(results.wait(for: 2), "\(results.errors)")
+        try #require(results.wait(for: 2, within: .seconds(300)), "the ranks did not both report within 5 minutes: \(results.errors)")
+        #expect(results.errors.isEmpty, "\(results.errors)")
         let zero = try #require(results.value(0)), one = try #require(results.value(1))
         #expect(zero.sum == [3, 30] && one.sum == [3, 30])
         #expect(zero.gathered == [[65], [66, 66]] && one.gathered == zero.gathered)
@@ -159,11 +160,15 @@ private final class Results: @unchecked Sendable {
     }
     private var initial: [Float]?
 
-    /// Waits until `count` ranks reported (values or errors); whether all gave values.
-    func wait(for count: Int) -> Bool {
+    /// Waits until `count` ranks reported (values or errors), or the deadline passes (a guard
+    /// against a hang: the group's own timeout should end a lost rank first); whether they all did.
+    func wait(for count: Int, within deadline: Duration) -> Bool {
+        let end = Date().addingTimeInterval(Double(deadline.components.seconds))
         lock.lock()
         defer { lock.unlock() }
-        while values.count + errors.count < count { lock.wait() }
-        return errors.isEmpty
+        while values.count + errors.count < count {
+            if !lock.wait(until: end) { return values.count + errors.count >= count }
+        }
+        return true
     }
 }
