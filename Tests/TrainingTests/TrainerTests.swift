@@ -143,7 +143,7 @@ extension LibtorchTests {
             for c in checkpoints {
                 let weights = URL(fileURLWithPath: c.path).appendingPathComponent("model.safetensors")
                 let attributes = try FileManager.default.attributesOfItem(atPath: weights.path)
-                let written = (attributes[.modificationDate] as! Date).timeIntervalSince1970
+                let written = try #require(attributes[.modificationDate] as? Date).timeIntervalSince1970
                 #expect(written <= c.createdAt)
                 #expect(try ExperimentStore.sha256(ofPath: c.path).0 == c.sha256)
                 #expect(c.metrics["val/loss"] != nil)
