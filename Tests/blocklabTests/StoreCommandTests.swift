@@ -212,34 +212,13 @@ import Testing
         #expect(unknown.status != 0)
     }
 
-    @Test func aFullDiskStopsIngestWithAClearErrorAndAnIntactStore() throws {
-        let dir = TempDir()
-        let mountPoint = dir.file("tiny")
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        // A 400 KiB tmpfs is the full disk. Mounting needs root (or CAP_SYS_ADMIN), which the
-        // tests have here and in CI; without it this test fails and says so.
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=400k", "tmpfs", mountPoint]
-        let mountErrors = Pipe()
-        mount.standardError = mountErrors
-        do { try mount.run() } catch {
-            Issue.record("cannot run /bin/mount to make a full disk: \(error)")
-            return
-        }
-        let mountMessage = String(decoding: mountErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        mount.waitUntilExit()
-        guard mount.terminationStatus == 0 else {
-            Issue.record("cannot mount a 400 KiB tmpfs at \(mountPoint) to make a full disk (run the tests as root): \(mountMessage)")
-            return
-        }
-        defer {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [mountPoint]
-            try? umount.run()
-            umount.waitUntilExit()
-        }
+    /// A 400 KiB tmpfs is the full disk. Mounting one needs root (or CAP_SYS_ADMIN), which the
+    /// tests have in CI; elsewhere this test is skipped, saying so.
+    @Test(.enabled(if: TmpfsMount.isPossible, "needs root or CAP_SYS_ADMIN to mount a 400 KiB tmpfs as the full disk"))
+    func aFullDiskStopsIngestWithAClearErrorAndAnIntactStore() throws {
+        let disk = try TmpfsMount(size: "400k")
+        defer { withExtendedLifetime(disk) {} }
+        let mountPoint = disk.path
         let store = mountPoint + "/s.db"
         let result = try CLI.run(["ingest", "--store", store, "--name", "big"], stdin: metricLines(0..<40_000, keys: ["a", "b", "c"]))
         #expect(result.status != 0)
