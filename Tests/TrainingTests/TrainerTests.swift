@@ -116,7 +116,14 @@ extension LibtorchTests {
             for c in checkpoints { #expect(c.path.hasSuffix(String(format: "/step-%06d", c.step))) }
             let fm = FileManager.default
             #expect(try fm.destinationOfSymbolicLink(atPath: t.out.appendingPathComponent("last").path) == "step-000012")
-            #expect(try fm.destinationOfSymbolicLink(atPath: t.out.appendingPathComponent("best").path).hasPrefix("step-"))
+            // `best` is the evaluation with the lowest validation loss (the first, on a tie:
+            // min_delta is 0), as the store's history has it; its row alone is marked best.
+            let evaluations = try t.store.metricHistory(runID: outcome.runID, key: "val/loss")
+            let lowest = try #require(evaluations.compactMap(\.value).min())
+            let bestStep = try #require(evaluations.first { $0.value == lowest }?.step)
+            #expect(try fm.destinationOfSymbolicLink(atPath: t.out.appendingPathComponent("best").path) == String(format: "step-%06d", bestStep))
+            #expect(report.bestStep == bestStep && report.bestValLoss == lowest)
+            #expect(checkpoints.filter(\.isBest).map(\.step).max() == bestStep)
             for step in [5, 10, 12] {
                 let dir = t.out.appendingPathComponent(String(format: "step-%06d", step))
                 #expect(try ExperimentStore.sha256(ofPath: dir.path).0 == checkpoints.first { $0.step == step }?.sha256)
@@ -186,6 +193,10 @@ extension LibtorchTests {
             #expect(outcome.stepsCompleted == 3)   // best at 1, no gain at 2 and 3
             let report = try TrainingReport.decoder.decode(TrainingReport.self, from: Data(contentsOf: t.out.appendingPathComponent("training_report.json")))
             #expect(report.earlyStopping.stoppedEarly && report.earlyStopping.stoppedAtStep == 3)
+            // The best is the first evaluation; the run ended two steps later.
+            #expect(report.bestStep == 1)
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: t.out.appendingPathComponent("best").path) == "step-000001")
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: t.out.appendingPathComponent("last").path) == "step-000003")
         }
 
         @Test func paddingIsMaskedOutOfTheLoss() throws {
