@@ -116,7 +116,7 @@ import Testing
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         sqlite.arguments = [dir.file("s.db")]
-        let holder = try ChildProcess(sqlite, input: true)
+        let holder = try TestChild(sqlite, input: true)
         holder.send("BEGIN IMMEDIATE;\nSELECT 'held';\n", close: false)
         try holder.waitFor("the write lock", within: .seconds(60)) { out, _ in out.contains("held") }
         run.log(step: 0, ["loss": 1])

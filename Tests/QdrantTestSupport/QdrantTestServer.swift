@@ -24,7 +24,7 @@ public struct TestSetupError: Error, CustomStringConvertible {
 /// or when released.
 public final class QdrantTestServer: @unchecked Sendable {
     public let url: String
-    private let child: ChildProcess
+    private let child: TestChild
     private let control: CurlSession
 
     /// The server script, for tests and benchmarks that start it themselves.
@@ -40,7 +40,7 @@ public final class QdrantTestServer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [Self.scriptPath] + (apiKey.map { ["--api-key", $0] } ?? [])
-        child = try ChildProcess(process)
+        child = try TestChild(process)
         // The first line is "listening on URL", printed once the socket accepts connections.
         do {
             try child.waitFor("\"listening on\" line", within: Self.deadline) { out, _ in out.contains("\n") }

@@ -6,7 +6,7 @@ import Foundation
 /// running after `deadline` is killed and the call throws with what it printed.
 @discardableResult
 public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                       within deadline: Duration = ChildProcess.defaultDeadline) throws -> String {
+                       within deadline: Duration = TestChild.defaultDeadline) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

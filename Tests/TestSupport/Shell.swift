@@ -7,7 +7,7 @@ import Foundation
 /// still running after `deadline` is killed with what it started, and the call throws.
 @discardableResult
 public func shell(_ script: String, in directory: String? = nil, environment extra: [String: String] = [:],
-                  within deadline: Duration = ChildProcess.defaultDeadline) throws -> String {
+                  within deadline: Duration = TestChild.defaultDeadline) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/bash")
     process.arguments = ["-euo", "pipefail", "-c", script]

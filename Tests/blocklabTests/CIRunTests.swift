@@ -21,7 +21,7 @@ import Testing
         process.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv('/bin/bash', ['bash', sys.argv[1]])",
                              dir.file("repo/.ci/run")]
         process.environment = ProcessInfo.processInfo.environment.merging(["BLOCKLAB_CI_TIME_LIMIT": limit]) { $1 }
-        return try ChildProcess(process).finish(within: .seconds(120))   // far past any limit used here
+        return try TestChild(process).finish(within: .seconds(120))   // far past any limit used here
     }
 
     @Test func aRunPastTheLimitIsStoppedAndSaysSo() throws {

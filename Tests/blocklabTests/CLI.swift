@@ -17,9 +17,9 @@ enum CLI {
     @discardableResult
     static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:],
                     directory: String? = nil, executable: String = binary,
-                    within deadline: Duration = ChildProcess.defaultDeadline) throws -> Result {
+                    within deadline: Duration = TestChild.defaultDeadline) throws -> Result {
         let process = start(arguments, environment: environment, directory: directory, executable: executable)
-        let child = try ChildProcess(process, input: true)
+        let child = try TestChild(process, input: true)
         child.send(stdin)
         let result = try child.finish(within: deadline)
         return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
@@ -48,13 +48,13 @@ enum CLI {
     }
 }
 
-/// Drains a running process's stdout and stderr (`ChildProcess`), so a test can wait for a
+/// Drains a running process's stdout and stderr (`TestChild`), so a test can wait for a
 /// line while the process runs (`waitFor`) and read everything at the end (`finish`, which
 /// waits for the process to exit, with a deadline).
 final class OutputCollector: @unchecked Sendable {
-    private let child: ChildProcess
+    private let child: TestChild
 
-    init(_ process: Process) { child = ChildProcess(running: process) }
+    init(_ process: Process) { child = TestChild(running: process) }
 
     /// What the process has printed so far.
     var stdoutSoFar: String { child.stdoutSoFar }
@@ -73,7 +73,7 @@ final class OutputCollector: @unchecked Sendable {
 
     /// Polls until `condition` holds for (stdout, stderr) so far; throws with what the process
     /// printed when it exits first or the deadline passes (then it is killed, with what it started).
-    func waitFor(_ what: String, within deadline: Duration = ChildProcess.defaultDeadline,
+    func waitFor(_ what: String, within deadline: Duration = TestChild.defaultDeadline,
                  _ condition: (String, String) -> Bool) throws {
         try child.waitFor(what, within: deadline, condition)
     }
@@ -81,7 +81,7 @@ final class OutputCollector: @unchecked Sendable {
     /// Waits for the process to exit and its output to end; at the deadline kills it (and what
     /// it started) and throws with what it printed.
     @discardableResult
-    func finish(within deadline: Duration = ChildProcess.defaultDeadline) throws -> (String, String) {
+    func finish(within deadline: Duration = TestChild.defaultDeadline) throws -> (String, String) {
         let result = try child.finish(within: deadline)
         return (result.stdout, result.stderr)
     }

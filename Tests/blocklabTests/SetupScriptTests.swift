@@ -22,7 +22,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", "source \"$0\"; echo \"status $? a=${BLOCKLAB_TEST_A:-} b=${BLOCKLAB_TEST_B:-}\"", setup]
-        return try ChildProcess(process).finish()
+        return try TestChild(process).finish()
     }
 
     @Test func theExportsOfEveryScriptReachTheCaller() throws {

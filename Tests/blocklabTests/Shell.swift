@@ -11,7 +11,7 @@ func parseCSV(_ text: String) throws -> [[String]] {
         rows = csv.reader(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline=""), strict=True)
         print(json.dumps(list(rows)))
         """]
-    let child = try ChildProcess(process, input: true)
+    let child = try TestChild(process, input: true)
     child.send(text)
     let result = try child.finish()
     guard result.status == 0 else { throw TestFailure("not valid CSV: \(result.stderr)") }

@@ -5,7 +5,7 @@
 #  - binutils: readelf, with which StartupTests reads the binaries' dynamic sections.
 #  - mount: mount and umount, for the tmpfs of the full-disk and read-only-directory tests
 #    (they also need root or CAP_SYS_ADMIN, and are skipped, saying so, without it).
-#  - util-linux: setsid, with which ChildProcessTests starts a process outside its parent's group.
+#  - util-linux: setsid, with which TestChildTests starts a process outside its parent's group.
 set -euo pipefail
 need=()
 for pkg in curl binutils mount util-linux; do

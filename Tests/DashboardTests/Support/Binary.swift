@@ -27,7 +27,7 @@ enum Binary {
 
 /// `blocklab ui --port 0` in its own process; the port is read from the line it prints.
 final class UIProcess {
-    let child: ChildProcess
+    let child: TestChild
     let base: String
 
     /// How long the server may take to print its address, or to stop once asked (a guard
@@ -40,7 +40,7 @@ final class UIProcess {
         process.arguments = ["ui", "--store", store, "--port", "0"] + extra
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
-        child = try ChildProcess(process)
+        child = try TestChild(process)
         let pattern = #"http://[^/ ]+:\d+"#
         try child.waitFor("its address", within: Self.deadline) { out, _ in out.range(of: pattern, options: .regularExpression) != nil }
         let text = child.stdoutSoFar

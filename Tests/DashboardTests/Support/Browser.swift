@@ -6,7 +6,7 @@ import Testing
 /// chromium-driver). The Python comes from $BLOCKLAB_BROWSER_PYTHON, which
 /// scripts/setup/dashboard.sh prints; without it the browser tests fail, loudly.
 final class Browser {
-    private let child: ChildProcess
+    private let child: TestChild
     /// How much of the driver's stdout has been read as answers.
     private var consumed = 0
 
@@ -33,7 +33,7 @@ final class Browser {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [Self.packageRoot.appendingPathComponent("scripts/browser/driver.py").path]
-        child = try ChildProcess(process, input: true)
+        child = try TestChild(process, input: true)
         let hello = try readLine(within: Self.deadline)
         guard (try? JSONSerialization.jsonObject(with: hello) as? [String: Any])?["ready"] as? Bool == true else {
             child.kill()

@@ -5,7 +5,7 @@ import Testing
 /// Children started by tests: a hang becomes a failed test with what the child printed, and
 /// nothing it started is left running. The short deadlines here are the thing under test
 /// (the children would otherwise run for ten minutes), not limits on speed.
-@Suite struct ChildProcessTests {
+@Suite struct TestChildTests {
     func bash(_ script: String) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -17,7 +17,7 @@ import Testing
     /// failure names the command and holds what it printed on both streams.
     @Test func aHungChildIsKilledWithWhatItStartedAndTheFailureShowsItsOutput() throws {
         let dir = TempDir()
-        let child = try ChildProcess(bash("echo started; echo warming >&2; setsid sleep 600 & echo $! > \(dir.file("pid")); wait"))
+        let child = try TestChild(bash("echo started; echo warming >&2; setsid sleep 600 & echo $! > \(dir.file("pid")); wait"))
         try child.waitFor("the grandchild's pid") { _, _ in
             (try? String(contentsOfFile: dir.file("pid"), encoding: .utf8))?.hasSuffix("\n") == true
         }
@@ -35,13 +35,13 @@ import Testing
     /// waitFor fails at once, with the exit status and the output, when the child exits
     /// without printing what is awaited; and returns when it does print it.
     @Test func waitForFailsWhenTheChildExitsFirst() throws {
-        let early = try ChildProcess(bash("echo nope; exit 3"))
+        let early = try TestChild(bash("echo nope; exit 3"))
         var failure: TestFailure?
         do { try early.waitFor("a ready line") { out, _ in out.contains("ready") } } catch let error as TestFailure { failure = error }
         let message = try #require(failure).description
         #expect(message.contains("exited (status 3) before a ready line") && message.contains("nope"), "\(message)")
 
-        let ready = try ChildProcess(bash("echo ready; sleep 600"))
+        let ready = try TestChild(bash("echo ready; sleep 600"))
         try ready.waitFor("a ready line") { out, _ in out.contains("ready\n") }
         ready.kill()
         #expect(!ready.process.isRunning)
@@ -59,7 +59,7 @@ import Testing
     /// Input for a child that exits without reading it: the write fails quietly (SIGPIPE is
     /// blocked on the writing thread) instead of killing the test process.
     @Test func inputForAChildThatExitsIsDropped() throws {
-        let child = try ChildProcess(bash("exit 0"), input: true)
+        let child = try TestChild(bash("exit 0"), input: true)
         child.send(String(repeating: "x", count: 4 << 20))
         #expect(try child.finish().status == 0)
         usleep(200_000)   // let the writer meet the closed pipe while this process watches

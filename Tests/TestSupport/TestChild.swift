@@ -7,10 +7,10 @@ import Foundation
 ///
 /// Deadlines catch hangs; they are not speed assertions, so they are generous (minutes).
 ///
-///     let child = try ChildProcess(process)                 // runs it
+///     let child = try TestChild(process)                    // runs it
 ///     try child.waitFor("the port line") { out, _ in out.contains("listening") }
 ///     let result = try child.finish()                       // status, stdout, stderr
-public final class ChildProcess: @unchecked Sendable {
+public final class TestChild: @unchecked Sendable {
     /// What a wait allows unless told otherwise: 10 minutes.
     public static let defaultDeadline: Duration = .seconds(600)
 
@@ -42,7 +42,7 @@ public final class ChildProcess: @unchecked Sendable {
     /// (and stdin, if a pipe, is the caller's to write and close).
     public init(running process: Process) {
         guard let stdout = process.standardOutput as? Pipe, let stderr = process.standardError as? Pipe else {
-            preconditionFailure("ChildProcess(running:) needs stdout and stderr on pipes")
+            preconditionFailure("TestChild(running:) needs stdout and stderr on pipes")
         }
         self.process = process
         command = ([process.executableURL?.path ?? "?"] + (process.arguments ?? [])).joined(separator: " ")
