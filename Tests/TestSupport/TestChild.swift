@@ -127,7 +127,7 @@ public final class TestChild: @unchecked Sendable {
         }
         return lock.withLock {
             ChildResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-                        stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+                        stdoutData: out, stderr: String(decoding: err, as: UTF8.self))
         }
     }
 
@@ -152,6 +152,8 @@ public struct ChildResult: Sendable {
     public var status: Int32
     /// Killed by a signal (`status` is then the signal's number).
     public var signaled: Bool
-    public var stdout: String
+    /// Stdout as the bytes printed, and as text.
+    public var stdoutData: Data
+    public var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
     public var stderr: String
 }

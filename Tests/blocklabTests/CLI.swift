@@ -78,6 +78,12 @@ final class OutputCollector: @unchecked Sendable {
         try child.waitFor(what, within: deadline, condition)
     }
 
+    /// As `finish`, with stdout as the bytes printed.
+    func finishData(within deadline: Duration = TestChild.defaultDeadline) throws -> (Data, String) {
+        let result = try child.finish(within: deadline)
+        return (result.stdoutData, result.stderr)
+    }
+
     /// Waits for the process to exit and its output to end; at the deadline kills it (and what
     /// it started) and throws with what it printed.
     @discardableResult
