@@ -33,7 +33,7 @@ public final class QdrantTestServer: @unchecked Sendable {
 
     /// How long the server may take to start, and to stop once asked (a guard against a
     /// hang: past it the server is killed and the test fails with what it printed).
-    public static let deadline: Duration = .seconds(120)
+    public static let deadline: Duration = .seconds(300)
 
     public init(apiKey: String? = nil) throws {
         let python = try embeddingPython()

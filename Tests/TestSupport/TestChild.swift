@@ -11,8 +11,9 @@ import Foundation
 ///     try child.waitFor("the port line") { out, _ in out.contains("listening") }
 ///     let result = try child.finish()                       // status, stdout, stderr
 public final class TestChild: @unchecked Sendable {
-    /// What a wait allows unless told otherwise: 10 minutes.
-    public static let defaultDeadline: Duration = .seconds(600)
+    /// What a wait allows unless told otherwise: 15 minutes, far past any child of the tests on
+    /// 2 shared cores (a hang, not a slow machine, is what it catches).
+    public static let defaultDeadline: Duration = .seconds(900)
 
     public let process: Process
     /// The command line, for messages.

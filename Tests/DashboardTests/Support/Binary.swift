@@ -32,7 +32,7 @@ final class UIProcess {
 
     /// How long the server may take to print its address, or to stop once asked (a guard
     /// against a hang: past it the server is killed and the test fails with what it printed).
-    static let deadline: Duration = .seconds(120)
+    static let deadline: Duration = .seconds(300)
 
     init(store: String, extra: [String] = [], environment: [String: String] = [:]) throws {
         let process = Process()
@@ -85,11 +85,11 @@ final class IngestProcess {
         process.waitUntilExit()
     }
 
-    /// Closes its input and waits for it to end (two minutes at most, then it is killed: a
+    /// Closes its input and waits for it to end (five minutes at most, then it is killed: a
     /// guard against a hang).
     func finish() {
         try? input.fileHandleForWriting.close()
-        let end = ContinuousClock.now + .seconds(120)
+        let end = ContinuousClock.now + .seconds(300)
         while process.isRunning && ContinuousClock.now < end { usleep(20_000) }
         if process.isRunning { ProcessTree.kill(pid) }
         process.waitUntilExit()

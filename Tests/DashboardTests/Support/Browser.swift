@@ -24,7 +24,7 @@ final class Browser {
     /// How long the driver may take to start, or to answer a command beyond the command's
     /// own timeout (a guard against a hang: past it the driver and its browser are killed and
     /// the test fails with what the driver printed).
-    static let deadline: Duration = .seconds(120)
+    static let deadline: Duration = .seconds(300)
 
     init() throws {
         guard let python = ProcessInfo.processInfo.environment["BLOCKLAB_BROWSER_PYTHON"], !python.isEmpty else {
