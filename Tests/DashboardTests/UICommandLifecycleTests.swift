@@ -25,7 +25,7 @@ import Testing
         let store = try ExperimentStore.open(at: dir.file("s.db"))
         let (fd, port) = try Self.listeningSocket()
         defer { close(fd) }
-        let result = try Binary.run(["ui", "--store", store.path, "--port", "\(port)"], deadline: 60)
+        let result = try Binary.run(["ui", "--store", store.path, "--port", "\(port)"], deadline: .seconds(300))
         #expect(result.status == 1)
         #expect(result.stderr.contains("port \(port) on 127.0.0.1 is in use (another `blocklab ui`?): pick another with --port N, or --port 0 for any free port"),
                 "\(result.stderr)")
@@ -62,7 +62,7 @@ import Testing
         let dir = TempDir()
         // Every page but the first damaged: the schema cannot be read, so `ui` does not start.
         let whole = try Self.damagedStore(dir, name: "whole", tables: nil)
-        let refused = try Binary.run(["ui", "--store", whole, "--port", "0"], deadline: 60)
+        let refused = try Binary.run(["ui", "--store", whole, "--port", "0"], deadline: .seconds(300))
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("is corrupt (database disk image is malformed)") && refused.stderr.contains(".recover"),
                 "\(refused.stderr)")
