@@ -11,7 +11,9 @@ package struct ReapCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     package func run() throws {
-        let reaped = try storeOptions.openExistingForWriting().reap()
+        let store = try storeOptions.openExistingForWriting()
+        defer { store.checkpoint() }
+        let reaped = try store.reap()
         if output.format == .json { try output.printJSON(reaped); return }
         output.print(headers: ["id", "name", "last heartbeat"],
                      rows: reaped.map { [String($0.id), $0.name, Display.time($0.heartbeatAt)] })

@@ -43,7 +43,7 @@ struct EmbedCommand: ParsableCommand {
         let (loaded, yaml) = try configuration.load(flags: flags.list, alone: true)
         let config = loaded.resolvingThreads()
         try Torch.load()
-        let store = try storeOptions.openForWriting()
+        let store = try storeOptions.openForWriting(config: .resolved(loaded.store.path))
         TerminationSignals.endRunsOnSignal()
         var phase = EmbeddingPhase(commitsFile: URL(fileURLWithPath: input), config: config.embeddings)
         phase.inputs.force = force

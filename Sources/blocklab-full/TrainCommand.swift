@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
         options.runName = name
         // --nproc-per-node: launches the workers and ends here; a rank other than 0 trains and ends here.
         options.world = try launch.world(for: options)
-        let store = try storeOptions.openForWriting()
+        let store = try storeOptions.openForWriting(config: .file(configuration.path(implicitFile: resume == nil)))
         let outcome: TrainOutcome
         TerminationSignals.endRunsOnSignal()
         do { outcome = try TrainPhase.runAlone(options, store: store) } catch { throw CLIError("\(error)") }
