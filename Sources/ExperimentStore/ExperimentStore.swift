@@ -87,9 +87,7 @@ public final class ExperimentStore: Sendable {
             case .readWrite:
                 // Read what the file holds before the pool switches it to WAL and migrates it.
                 if !isEmptyFile {
-                    var look = config
-                    look.readonly = true
-                    switch try DatabaseQueue(path: path, configuration: look).read(StoreContents.read) {
+                    switch try StoreContents.inspect(path: path, configuration: config) {
                     case .foreign(let tables): throw StoreError.notABlockLabStore(path: path, tables: tables)
                     case .empty: created = true
                     case .store: break
@@ -102,12 +100,11 @@ public final class ExperimentStore: Sendable {
                 database = pool
             case .readOnly:
                 if isEmptyFile { throw StoreError.noRuns(path: path) }
-                let connection = try DatabaseQueue(path: path, configuration: config)
-                try Self.upgradeIfOlder(connection, path: path, configuration: config)
-                database = connection
+                try Self.upgradeIfOlder(try StoreContents.inspect(path: path, configuration: config), path: path, configuration: config)
+                database = try DatabaseQueue(path: path, configuration: config)
             case .readOnlyConcurrent:
                 if isEmptyFile { throw StoreError.noRuns(path: path) }
-                try Self.upgradeIfOlder(try DatabaseQueue(path: path, configuration: config), path: path, configuration: config)
+                try Self.upgradeIfOlder(try StoreContents.inspect(path: path, configuration: config), path: path, configuration: config)
                 database = try DatabasePool(path: path, configuration: config)
             }
         } catch let error as StoreError {
@@ -127,8 +124,7 @@ public final class ExperimentStore: Sendable {
     /// migrations are applied first (each in its own transaction, as a writing command would),
     /// so reading works after an upgrade. A file that cannot be written is named, with the fix.
     /// A store of a newer BlockLab is refused (`newerSchema`), another program's database too.
-    private static func upgradeIfOlder(_ connection: DatabaseQueue, path: String, configuration: Configuration) throws {
-        let contents = try connection.read(StoreContents.read)
+    private static func upgradeIfOlder(_ contents: StoreContents, path: String, configuration: Configuration) throws {
         let applied: Int
         switch contents {
         case .foreign(let tables): throw StoreError.notABlockLabStore(path: path, tables: tables)
