@@ -92,6 +92,12 @@ final class OutputCollector: @unchecked Sendable {
         return condition(stdoutSoFar, stderrSoFar)
     }
 
+    /// As `finish`, with stdout as the bytes printed.
+    func finishData() -> (Data, String) {
+        group.wait()
+        return lock.withLock { (out, String(decoding: err, as: UTF8.self)) }
+    }
+
     func finish() -> (String, String) {
         group.wait()
         return lock.withLock { (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self)) }

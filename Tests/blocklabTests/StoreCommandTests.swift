@@ -325,7 +325,7 @@ import Testing
         #expect(try CLI.run(["delete", "far", "--yes", "--store", store]).status == 0)
         #expect(try count(store, "SELECT COUNT(*) FROM metrics") == 20)
         let csv = try CLI.run(["metrics", "near", "--key", "loss", "--store", store, "--format", "csv"])
-        #expect(csv.stdout.hasPrefix("key,step,value,epoch,time\r\nloss,0,0.0,,"))
+        #expect(csv.stdout.hasPrefix("key,step,value,epoch,wall_time\r\nloss,0,0.0,,"))
         let wrongKey = try CLI.run(["metrics", "near", "--key", "nope", "--store", store])
         #expect(wrongKey.status != 0 && wrongKey.stderr.contains("loss, lr"))
     }

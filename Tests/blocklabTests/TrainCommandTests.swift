@@ -120,7 +120,7 @@ import Testing
         let dir = TempDir()
         try Self.tokenize(in: dir)
         let result = try CLI.run(["train", "--data", dir.file("data"), "--store", dir.file("s.db"), "--set", "model.preset=tiny",
-                                  "--set", "training.batch_size=0"])
+                                  "--set", "training.batch_size=0"], directory: dir.path)   // no ./training_config.yaml there
         #expect(result.status != 0)
         #expect(result.stderr.contains("training.batch_size must be positive (or auto), got 0"))
         let runs = try CLI.run(["sql", "SELECT status, error FROM runs", "--store", dir.file("s.db"), "--format", "csv"])
