@@ -5,9 +5,9 @@ import Foundation
 /// `--store FILE`: which store a command uses, in one order for every command:
 /// 1. `--store FILE`;
 /// 2. `$BLOCKLAB_STORE`;
-/// 3. the config's `store.path`: for `pipeline`, `scrape`, `tokenize`, `embed` and `train`, the
-///    config they load (`--config FILE`, else ./training_config.yaml when present; the pipeline
-///    and the phases with `--profile` and `--set` applied); for every other command,
+/// 3. the config's `store.path`: for `pipeline`, `analyse`, `scrape`, `tokenize`, `embed` and `train`, the
+///    config they load (`--config FILE`, else ./training_config.yaml when present), with
+///    `--profile` and `--set` applied (`train`: the file's own); for every other command,
 ///    ./training_config.yaml's, when that file is present;
 /// 4. `./blocklab.db`.
 /// A relative path is relative to the working directory, wherever it was written.

@@ -31,6 +31,7 @@ import Testing
             ["tag", "1", "a=b"], ["note", "1", "text"], ["delete", "1", "--yes"], ["reap"], ["merge", good, "--yes"],
             ["ingest", "--name", "x"], ["demo"],
             ["pipeline", "--repo", repo, "--config", Self.config, "--profile", "quick"] + PipelineCommandTests.shrink,
+            ["analyse", "--repo", repo],
             ["scrape", "--repo", repo, "--out", dir.file("scrape-2")],
             ["tokenize", "--input", commits, "--out", dir.file("data-2"), "--vocab-size", "300", "--sequence-length", "32"],
             ["train", "--data", dir.file("data"), "--out", dir.file("model")] + Self.tiny,
