@@ -100,22 +100,12 @@ import Testing
             print("open", flush=True)
             sys.stdin.read()
             """, dir.file("held.db")]
-        let input = Pipe(), output = Pipe()
-        holder.standardInput = input
-        holder.standardOutput = output
-        try holder.run()
+        let child = try TestChild(holder, input: true)
         defer {
-            try? input.fileHandleForWriting.close()
-            holder.waitUntilExit()
+            child.send("")  // closes its input: it ends
+            _ = try? child.finish(within: .seconds(60))
         }
-        let ready = DispatchSemaphore(value: 0)
-        let said = Mutexed(Data())
-        Thread {
-            said.value = output.fileHandleForReading.availableData  // what the holder prints first, or nothing when it dies
-            ready.signal()
-        }.start()
-        try #require(ready.wait(timeout: .now() + 60) == .success, "the holder answered")
-        try #require(String(decoding: said.value, as: UTF8.self).contains("open"), "the holder opened the store")
+        try child.waitFor("the holder opened the store", within: .seconds(60)) { out, _ in out.contains("open") }
         #expect(try tags(dir.file("held.db")).count < 5, "read as SQLite recovered it, without the check")
     }
 }

@@ -22,7 +22,7 @@ import Testing
     }
 
     /// A process that holds the store open (an idle connection, no transaction) until its input closes.
-    private func holdOpen(_ store: String) throws -> (Process, FileHandle) {
+    private func holdOpen(_ store: String) throws -> TestChild {
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         holder.arguments = ["python3", "-c", """
@@ -32,18 +32,9 @@ import Testing
             print("open", flush=True)
             sys.stdin.read()
             """, store]
-        let input = Pipe(), output = Pipe()
-        holder.standardInput = input
-        holder.standardOutput = output
-        try holder.run()
-        let said = FirstOutput(), ready = DispatchSemaphore(value: 0)
-        Thread {
-            said.data = output.fileHandleForReading.availableData  // its first line, or nothing if it died
-            ready.signal()
-        }.start()
-        try #require(ready.wait(timeout: .now() + 60) == .success, "the holder answered")
-        try #require(String(decoding: said.data, as: UTF8.self).contains("open"), "the holder opened the store")
-        return (holder, input.fileHandleForWriting)
+        let child = try TestChild(holder, input: true)
+        try child.waitFor("the holder opened the store", within: .seconds(60)) { out, _ in out.contains("open") }
+        return child
     }
 
     @Test func everyWritingCommandLeavesTheStoreFileComplete() throws {
@@ -52,10 +43,10 @@ import Testing
         try makeRepository(at: repo, commits: 10)
         try CLI.run(["ingest", "--store", dir.file("other.db"), "--name", "far"], stdin: metricLines(0..<7))
         #expect(try CLI.run(["ingest", "--store", store, "--name", "first"], stdin: metricLines(0..<3)).status == 0)
-        let (holder, release) = try holdOpen(store)
+        let holder = try holdOpen(store)
         defer {
-            try? release.close()
-            holder.waitUntilExit()
+            holder.send("")  // closes its input: it ends
+            _ = try? holder.finish(within: .seconds(60))
         }
         try FileManager.default.createDirectory(atPath: dir.file("copies"), withIntermediateDirectories: true)
         var last = try fingerprint(store)
@@ -105,7 +96,3 @@ import Testing
     }
 }
 
-/// What a child printed first; written by one thread before it signals, read after the wait.
-private final class FirstOutput: @unchecked Sendable {
-    var data = Data()
-}
