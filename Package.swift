@@ -145,8 +145,9 @@ let staticSwiftRuntime: [LinkerSetting] = [.unsafeFlags(
 
 let commandTargets: [Target] = [
     // The commands that read or edit the store (runs, show, sql, export, ...) and the output
-    // conventions every command shares (--format, tables, CSV, --store): they link the store only.
-    .target(name: "StoreCommands", dependencies: [argumentParser, "ExperimentStore", "HardwareMonitor"]),
+    // conventions every command shares (--format, tables, CSV, --store): they link the store, and
+    // Yams to read the one key of the config they need (store.path).
+    .target(name: "StoreCommands", dependencies: [argumentParser, "ExperimentStore", "HardwareMonitor", yams]),
     // `blocklab`, the command people type: runs the store commands itself (milliseconds to start)
     // and execs `blocklab-full` beside it for every other command.
     .executableTarget(name: "blocklab", dependencies: [argumentParser, "ExperimentStore", "StoreCommands"],

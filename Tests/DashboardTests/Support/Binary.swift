@@ -29,7 +29,7 @@ enum Binary {
 
 /// `blocklab ui --port 0` in its own process; the port is read from the line it prints, and
 /// what it prints is kept (`TestChild`).
-final class UIProcess {
+final class UIProcess: @unchecked Sendable {
     let child: TestChild
     let base: String
     let port: Int
