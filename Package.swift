@@ -12,13 +12,18 @@ let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift
 let heap: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+// Hummingbird's own I/O layer and service lifecycle, named by the dashboard for a port in use
+// (NIO's `IOError`) and a graceful stop (a `ServiceGroup`); already built for Hummingbird.
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 // SHA-256 (store checksums) and SHA-1 (UUIDv5 point ids); on Linux it builds BoringSSL's C sources.
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 // What tests of several modules share: temporary directories, shell scripts with a fixed git
-// identity, running a child to its end, the built executables.
+// identity, children run with a deadline, the built executables, what a machine can do.
 let testSupportTargets: [Target] = [
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
 ]
 
 // The planning formulas every phase shares (epochs, warmup, batch size, learning-rate scaling).
@@ -87,7 +92,7 @@ let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
 // The live dashboard, its JSON API and the self-contained HTML report (Hummingbird).
 let dashboardTargets: [Target] = [
-    .target(name: "Dashboard", dependencies: ["ExperimentStore", "HardwareMonitor", hummingbird], resources: [.copy("Assets")]),
+    .target(name: "Dashboard", dependencies: ["ExperimentStore", "HardwareMonitor", hummingbird, nioCore, serviceLifecycle], resources: [.copy("Assets")]),
     // A real server on 127.0.0.1, real HTTP, real store files; browser tests drive Debian's chromium.
     .testTarget(name: "DashboardTests", dependencies: ["TestSupport", "Dashboard", "ExperimentStore", "HardwareMonitor"]),
 ]
@@ -140,8 +145,9 @@ let staticSwiftRuntime: [LinkerSetting] = [.unsafeFlags(
 
 let commandTargets: [Target] = [
     // The commands that read or edit the store (runs, show, sql, export, ...) and the output
-    // conventions every command shares (--format, tables, CSV, --store): they link the store only.
-    .target(name: "StoreCommands", dependencies: [argumentParser, "ExperimentStore", "HardwareMonitor"]),
+    // conventions every command shares (--format, tables, CSV, --store): they link the store, and
+    // Yams to read the one key of the config they need (store.path).
+    .target(name: "StoreCommands", dependencies: [argumentParser, "ExperimentStore", "HardwareMonitor", yams]),
     // `blocklab`, the command people type: runs the store commands itself (milliseconds to start)
     // and execs `blocklab-full` beside it for every other command.
     .executableTarget(name: "blocklab", dependencies: [argumentParser, "ExperimentStore", "StoreCommands"],
@@ -176,6 +182,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: testSupportTargets + planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets

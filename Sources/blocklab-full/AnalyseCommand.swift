@@ -40,7 +40,7 @@ struct AnalyseCommand: ParsableCommand {
         if noStore {
             analysis = try phase.run(nil).analysis
         } else {
-            let store = try storeOptions.openForWriting()
+            let store = try storeOptions.openForWriting(config: .resolved(loaded.store.path))
             let repo = URL(fileURLWithPath: source.repo).standardizedFileURL.path
             let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(AnalysePhase.name.configSections))
             let run = try store.startRun(RunSpec(name: name, config: snapshot, sourceRepository: repo, sourceCommit: scraper.headCommit))
@@ -52,7 +52,7 @@ struct AnalyseCommand: ParsableCommand {
                 try? run.finish(status: .failed, error: "\(error)")
                 throw CLIError("\(error)")
             }
-            FileHandle.standardError.write(Data("blocklab analyse: recorded run \(run.id) in \(storeOptions.path)\n".utf8))
+            FileHandle.standardError.write(Data("blocklab analyse: recorded run \(run.id) in \(store.path)\n".utf8))
         }
         try output.printRecord(json: try ScrapeCommand.encoder.encode(analysis)) { printTable(analysis) }
     }

@@ -67,7 +67,7 @@ struct TrainCommand: ParsableCommand {
         warnOfTheDefaultModel(options)
         let throwaway = noStore ? try ThrowawayStore(for: "train") : nil
         defer { throwaway?.remove() }
-        let store = try throwaway?.store ?? storeOptions.openForWriting()
+        let store = try throwaway?.store ?? storeOptions.openForWriting(config: .file(configuration.path(implicitFile: resume == nil)))
         let outcome: TrainOutcome
         TerminationSignals.endRunsOnSignal()
         do { outcome = try TrainPhase.runAlone(options, store: store) } catch { throw CLIError("\(error)") }

@@ -20,7 +20,7 @@ import Testing
         let process = CLI.start(["ingest", "--store", store, "--name", "endless"])
         try process.run()
         let output = OutputCollector(process)
-        let input = (process.standardInput as! Pipe).fileHandleForWriting
+        let input = try #require(process.standardInput as? Pipe).fileHandleForWriting
         input.write(Data("{\"step\": 0, \"loss\": 1}\n".utf8))
         let chunk = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
         for _ in 0..<200 { input.write(chunk) }
@@ -30,8 +30,7 @@ import Testing
         let peakKiB = try #require(Int(peak.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]), "\(peak)")
         input.write(Data("\n{\"step\": 1, \"loss\": 2}\n".utf8))
         try input.close()
-        process.waitUntilExit()
-        let (_, err) = output.finish()
+        let (_, err) = try output.finish()
         #expect(process.terminationStatus == 0, "\(err)")
         #expect(peakKiB < 120 * 1024, "peak RSS \(peakKiB) KiB while 200 MiB went by without a newline")
         #expect(err.contains("line 2: longer than 16 MiB without a newline (not passed on); skipped"), "\(err)")
@@ -103,8 +102,7 @@ import Testing
         try process.run()
         let output = OutputCollector(process)
         if stdin == nil { try (process.standardInput as? Pipe)?.fileHandleForWriting.close() }
-        process.waitUntilExit()
-        let (out, err) = output.finishData()
+        let (out, err) = try output.finishData()
         return (process.terminationStatus, out, err)
     }
 }

@@ -75,7 +75,7 @@ import Testing
                 #expect(result(kind, phase).map { Set($0.keys) } == Set(common + keys), "\(kind) \(phase)")
             }
         }
-        #expect(own["phase_4_training"]!.allSatisfy { result("scrape", "phase_4_training")?[$0] is NSNull })
+        #expect(try #require(own["phase_4_training"]).allSatisfy { result("scrape", "phase_4_training")?[$0] is NSNull })
         #expect(result("scrape", "phase_1_scrape")?["commits_processed"] as? Int == 12)
         #expect(result("ingest-phases", "phase_3_embeddings")?["model"] is NSNull)
     }

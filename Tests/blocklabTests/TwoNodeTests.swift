@@ -22,9 +22,8 @@ import Testing
         try zero.run()
         let zeroOutput = OutputCollector(zero)
         // Node 1 names no store and another output folder: rank 0 owns both.
-        let one = try CLI.run(arguments(1) + ["--out", dir.file("node1/model")], directory: node1)
-        #expect(Ranks.ended(zero), "node 0 ends")
-        let (out, err) = zeroOutput.finish()
+        let one = try CLI.run(arguments(1) + ["--out", dir.file("node1/model")], directory: node1, within: DataParallelTests.rankDeadline)
+        let (out, err) = try zeroOutput.finish(within: DataParallelTests.rankDeadline)   // node 0 ends
         #expect(zero.terminationStatus == 0, "node 0: \(err)")
         #expect(one.status == 0, "node 1: \(one.stderr)")
         let summary = try #require(try CLI.json(out) as? [String: Any], "node 0 prints the summary: \(out)")
