@@ -1,8 +1,10 @@
 """The `blocklab ingest --client` child that writes a run: found, started, and spoken to.
 
 The child is BlockLab's writer (summaries, hardware samples of this process, heartbeat); this
-process only writes JSON lines into a pipe to its stdin, through a 1 MiB buffer, so log()
-never waits on disk. The child runs in its own session, so a Ctrl-C typed at the terminal
+process only writes JSON lines into a pipe to its stdin, so log() never waits on disk. Each
+line is written at once, unbuffered here: the pipe (enlarged to 1 MiB) holds what the child
+has not read yet, and a pipe's contents outlive its writer, so even kill -9 of this process
+loses nothing logged before it. The child runs in its own session, so a Ctrl-C typed at the terminal
 reaches only this process, which ends the run `killed` through the pipe itself. Once the
 run exists the child prints one JSON line on its stdout (its id, uuid and name); its stderr
 (warnings about records it skipped, its summary at the end) is copied to this process's
@@ -46,7 +48,7 @@ class Child:
         try:
             self.process = subprocess.Popen(
                 arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                bufsize=BUFFER_BYTES, start_new_session=True, close_fds=True)
+                bufsize=0, start_new_session=True, close_fds=True)
         except OSError as error:
             raise BlockLabError(f"blocklab: could not start {arguments[0]}: {error}") from None
         try:
@@ -114,6 +116,8 @@ class Child:
         except OSError:
             pass
         try:
-            return self.process.wait(timeout=timeout)
+            status = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             return None
+        self._stderr_thread.join(timeout=5)  # its last words (the run's summary) are printed before the program goes on
+        return status

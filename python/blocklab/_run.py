@@ -108,7 +108,9 @@ class Run:
             return
         with self._lock:
             try:
-                self._pipe.write(line)
+                view = memoryview(line)
+                while view:
+                    view = view[self._pipe.write(view):]
             except (BrokenPipeError, ValueError, OSError) as error:
                 self._lost(error)
 
