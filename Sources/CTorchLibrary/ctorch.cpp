@@ -289,6 +289,8 @@ int32_t ct_cuda_device_count(void) {
     try { return (int32_t)torch::cuda::device_count(); } catch (...) { return 0; }
 }
 
+const char *ct_torch_version(void) { return TORCH_VERSION; }
+
 ct_status ct_manual_seed(uint64_t seed) {
     return guarded("ct_manual_seed", [&] { torch::manual_seed(seed); });
 }

@@ -7,6 +7,7 @@ package struct DeleteCommand: ParsableCommand {
     package init() {}
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var quiet: QuietOption
     @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
 
     package func run() throws {
@@ -16,6 +17,6 @@ package struct DeleteCommand: ParsableCommand {
             throw CLIError("run \(info.id) (\(info.name)) is still running (pid \(info.pid ?? 0)); stop it first")
         }
         try store.deleteRun(id: info.id)
-        FileHandle.standardError.write(Data("blocklab: deleted run \(info.id) (\(info.name), \(info.uuid))\n".utf8))
+        Console.notice("blocklab: deleted run \(info.id) (\(info.name), \(info.uuid))")
     }
 }

@@ -16,7 +16,8 @@ package struct MetricsCommand: ParsableCommand {
         let info = try store.run(runRef)
         let known = try store.metricSummaries(runID: info.id).map(\.key)
         if let key, !known.contains(key) {
-            throw CLIError("run \(info.id) has no metric '\(key)'; its keys are: \(known.isEmpty ? "(none)" : known.joined(separator: ", "))")
+            throw CLIError("run \(info.id) has no metric '\(key)'; its keys are: \(known.isEmpty ? "(none)" : known.joined(separator: ", "))",
+                           status: .notFound)
         }
         let keys = key.map { [$0] } ?? known
         var rows = [[String?]]()

@@ -23,7 +23,7 @@ package struct SQLCommand: ParsableCommand {
             output.print(headers: result.columns, rows: result.rows.map { $0.map { $0 == .null ? nil : $0.displayText } })
         }
         if result.truncated {
-            FileHandle.standardError.write(Data("blocklab: showing the first \(maxRows) rows; more exist. Page with LIMIT/OFFSET in the query, or pass --max-rows N (0 for all).\n".utf8))
+            Console.warning("blocklab: showing the first \(maxRows) rows; more exist. Page with LIMIT/OFFSET in the query, or pass --max-rows N (0 for all).")
         }
     }
 }

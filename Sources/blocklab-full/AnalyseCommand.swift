@@ -16,12 +16,7 @@ struct AnalyseCommand: ParsableCommand {
     func validate() throws { try estimate.validate() }
 
     func run() throws {
-        let analysis: RepositoryAnalysis
-        do {
-            analysis = try RepositoryAnalysis(repository: source.repo, refs: source.selection, estimate: estimate.parameters)
-        } catch {
-            throw CLIError(error.description)
-        }
+        let analysis = try RepositoryAnalysis(repository: source.repo, refs: source.selection, estimate: estimate.parameters)
         try output.printRecord(json: try ScrapeCommand.encoder.encode(analysis)) { printTable(analysis) }
     }
 

@@ -31,6 +31,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Run name in the store.")
     var name = "train"
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup(title: "Many processes (data-parallel, torchrun's flags)") var launch: LaunchOptions
 
@@ -39,7 +40,7 @@ struct TrainCommand: ParsableCommand {
         var flags = FlagOverrides()
         flags.add("training.device", device?.rawValue)
         var options = TrainPhase.options(dataDirectory: URL(fileURLWithPath: data), modelDirectory: URL(fileURLWithPath: out)) {
-            FileHandle.standardError.write(Data(($0 + "\n").utf8))
+            Console.isWarning($0) ? Console.warning($0) : Console.notice($0)
         }
         // Resuming without --config takes the checkpoint's own config.
         options.configYAML = try configuration.yaml(implicitFile: resume == nil)
@@ -52,7 +53,7 @@ struct TrainCommand: ParsableCommand {
         let store = try storeOptions.openForWriting()
         let outcome: TrainOutcome
         TerminationSignals.endRunsOnSignal()
-        do { outcome = try TrainPhase.runAlone(options, store: store) } catch { throw CLIError("\(error)") }
+        outcome = try TrainPhase.runAlone(options, store: store)
         struct Summary: Encodable { let runId: Int64; let status: String; let steps: Int; let bestValLoss: Double?; let modelDirectory: String; let error: String? }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase

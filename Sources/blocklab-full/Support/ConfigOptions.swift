@@ -24,7 +24,7 @@ struct ConfigOptions: ParsableArguments {
     func yaml(implicitFile: Bool = true) throws -> String? {
         guard let path = path(implicitFile: implicitFile) else { return nil }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CLIError("cannot read the config \(path): pass an existing YAML file with --config")
+            throw CLIError("cannot read the config \(path): pass an existing YAML file with --config", status: .notFound)
         }
         return text
     }
@@ -36,7 +36,7 @@ struct ConfigOptions: ParsableArguments {
         do {
             return (try PipelineConfig.load(yaml: text, profile: profile, overrides: overrides + flags, alone: alone), text)
         } catch {
-            throw CLIError("\(path() ?? "the config"): \(error)")
+            throw CLIError("\(path() ?? "the config"): \(error)", status: .config)
         }
     }
 }
