@@ -8,6 +8,7 @@ package struct MetricsCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pager: PagerOption
     @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
     @Option(help: "Only this metric key (e.g. train/loss).") var key: String?
 
@@ -29,6 +30,7 @@ package struct MetricsCommand: ParsableCommand {
                 rows.append([key, String(point.step), Display.number(point.value), Display.number(point.epoch), Display.time(point.wallTime)])
             }
         }
+        pager.start()
         if output.format == .json { try output.printJSON(points); return }
         if output.format == .csv {
             // CSV keeps full precision for other tools.

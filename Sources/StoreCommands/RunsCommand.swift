@@ -7,12 +7,14 @@ package struct RunsCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pager: PagerOption
     @Option(help: "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
     var status: RunStatus?
 
     package func run() throws {
         let store = try storeOptions.openForReading()
         let runs = try store.runs(status: status)
+        pager.start()
         if output.format == .json { try output.printJSON(runs); return }
         output.print(
             headers: ["id", "name", "experiment", "status", "started", "duration", "ranks", "uuid"],

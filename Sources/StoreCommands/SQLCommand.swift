@@ -11,11 +11,13 @@ package struct SQLCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pager: PagerOption
     @Argument(help: "The query, e.g. \"SELECT name, status FROM run_summary\".") var query: String
     @Option(help: "At most this many rows (0: no cap).") var maxRows = 1000
 
     package func run() throws {
         let result = try ReadOnlyQuery.run(query, storePath: storeOptions.path, maxRows: maxRows)
+        pager.start()
         if output.format == .json {
             let objects: [JSONValue] = result.rows.map { .object(Dictionary(zip(result.columns, $0), uniquingKeysWith: { a, _ in a })) }
             print(JSONValue.array(objects).jsonString(pretty: true))

@@ -8,11 +8,13 @@ package struct ShowCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pager: PagerOption
     @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
 
     package func run() throws {
         let store = try storeOptions.openForReading()
         let manifest = try store.manifest(for: try store.run(runRef))
+        pager.start()
         switch output.format {
         case .json: try output.printJSON(manifest)
         case .csv: output.print(headers: RunManifest.csvHeaders, rows: try manifest.csvRows())
