@@ -2,8 +2,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// What a person at a terminal sees: the pager (only at a terminal) and progress redrawn or
-/// as plain lines, each in a real pseudo-terminal (`Terminal`).
+/// What a person at a terminal sees: the pager (only at a terminal), progress redrawn or as
+/// plain lines, and Ctrl-C typed at the keyboard (the kernel's SIGINT to the foreground
+/// process group, not `kill`), each in a real pseudo-terminal (`Terminal`).
 @Suite struct TerminalTests {
     /// A store with one finished run named `one`.
     private func store(in dir: TempDir) throws -> String {
@@ -85,5 +86,63 @@ import Testing
         #expect(plain.status == 0 && plain.output.contains("blocklab scrape: 3/3"), "\(plain.output.debugDescription)")
         #expect(!plain.output.contains("\u{1B}") && !plain.output.replacingOccurrences(of: "\r\n", with: "\n").contains("\r"),
                 "\(plain.output.debugDescription)")
+    }
+
+    // MARK: Ctrl-C
+
+    /// `ingest` reading lines typed at the terminal; ^C: it says at once which run it is
+    /// finishing, stores what it buffered, records the run `killed`, and exits 130.
+    @Test func ctrlCFinishesTheRunAndExits130() throws {
+        let dir = TempDir()
+        let store = dir.file("s.db")
+        let result = try Terminal.run(["ingest", "--store", store, "--name", "typed", "--flush-interval", "3600"], steps: [
+            .send("{\"step\": 1, \"loss\": 2.5}\n{\"step\": 2, \"loss\": 2.25}\nsync\n"),
+            .expect("line 3:"),  // the unusable third line is reported: the two before it are buffered
+            .send(Terminal.ctrlC),
+            .expect("SIGINT: finishing run 1 'typed'"),
+        ])
+        #expect(result.failure == nil && result.status == 130, "\(result)")
+        #expect(result.output.contains("Ctrl-C again ends at once"), "\(result.output)")
+        #expect(try query(store, "SELECT status, error FROM runs") == ["killed,stopped by SIGINT"])
+        #expect(try query(store, "SELECT count(*) FROM metrics") == ["2"])
+    }
+
+    /// A final flush that cannot finish (another process holds the store's write lock): a
+    /// second ^C ends at once with 130, saying what was not written; the run is left
+    /// `running`, and reads as crashed.
+    @Test func aSecondCtrlCEndsAtOnceDuringAStalledFlush() throws {
+        let dir = TempDir()
+        let store = dir.file("s.db")
+        let result = try Terminal.run(["ingest", "--store", store, "--name", "stalled", "--flush-interval", "3600"], steps: [
+            .send("{\"step\": 1, \"loss\": 2.5}\nsync\n"),
+            .expect("line 2:"),
+            .lockStore(store),
+            .send(Terminal.ctrlC),
+            .expect("SIGINT: finishing run 1 'stalled'"),
+            .send(Terminal.ctrlC),
+            .expect("SIGINT again: ending now"),
+        ])
+        #expect(result.failure == nil && result.status == 130, "\(result)")
+        #expect(result.output.contains("run 1 'stalled' was not finished: 1 metric point and 0 hardware samples not written"), "\(result.output)")
+        // Ended while the lock was still held: the flush never ran, so nothing was written.
+        #expect(try query(store, "SELECT status, count(m.step) FROM runs LEFT JOIN metrics m ON m.run_id = runs.id") == ["running,0"])
+        let runs = try CLI.run(["runs", "--store", store, "--format", "csv"])
+        #expect(runs.stdout.contains(",stalled,default,crashed,"), "\(runs.stdout)")
+    }
+
+    /// With no second ^C, the stalled flush is given up after 10 s, saying so.
+    @Test func aStalledFinalFlushIsGivenUpAtItsDeadline() throws {
+        let dir = TempDir()
+        let store = dir.file("s.db")
+        let result = try Terminal.run(["ingest", "--store", store, "--name", "stalled", "--flush-interval", "3600"], steps: [
+            .send("{\"step\": 1, \"loss\": 2.5}\nsync\n"),
+            .expect("line 2:"),
+            .lockStore(store),
+            .send(Terminal.ctrlC),
+            .expect("SIGINT: finishing run 1 'stalled'"),
+            .expect("the final flush did not end within 10 s"),
+        ])
+        #expect(result.failure == nil && result.status == 130, "\(result)")
+        #expect(result.output.contains("run 1 'stalled' was not finished: 1 metric point"), "\(result.output)")
     }
 }
