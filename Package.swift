@@ -16,9 +16,10 @@ let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hum
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 // What tests of several modules share: temporary directories, shell scripts with a fixed git
-// identity, running a child to its end, the built executables.
+// identity, children run with a deadline, the built executables, what a machine can do.
 let testSupportTargets: [Target] = [
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
 ]
 
 // The planning formulas every phase shares (epochs, warmup, batch size, learning-rate scaling).

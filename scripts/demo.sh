@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# The main job on an embedded default: installs what BlockLab needs, builds it (release),
+# The store alone, on an embedded default: installs what BlockLab needs, builds it (release),
 # records a synthetic training run with this machine's real hardware samples into
-# ./blocklab.db (or $BLOCKLAB_STORE), and prints `blocklab runs` and `blocklab show latest`.
+# ./blocklab.db of the current folder (or $BLOCKLAB_STORE), prints it as `blocklab show`
+# does, then prints `blocklab runs`. Checkpoint files go to ./out/demo.
+# BLOCKLAB_BIN names a `blocklab` already built: nothing is installed or built then.
+# Usage: bash scripts/demo.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/setup.sh --base
-bash scripts/build.sh
-bin=.build/release/blocklab
-"$bin" demo
-"$bin" runs
-"$bin" show latest
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -n "${BLOCKLAB_BIN:-}" ]; then
+    bin="$BLOCKLAB_BIN"
+else
+    (cd "$root" && source scripts/setup.sh --base && bash scripts/build.sh)
+    bin="$root/.build/release/blocklab"
+fi
+store="${BLOCKLAB_STORE:-blocklab.db}"
+"$bin" demo --store "$store"
+"$bin" runs --store "$store"

@@ -27,11 +27,20 @@ _blocklab_setup() (
     fi
 
     if [ "${1:-}" != "--base" ]; then
+        # Each script's output is taken whole, so its exit status is seen (a process
+        # substitution would hide it): a failing script stops the set-up, naming itself, after
+        # its own messages on stderr.
         for script in "$_blocklab_root"/scripts/setup/*.sh; do
             [ -e "$script" ] || continue
+            _blocklab_status=0
+            _blocklab_printed="$(bash "$script")" || _blocklab_status=$?
+            if [ "$_blocklab_status" -ne 0 ]; then
+                echo "blocklab set-up: scripts/setup/$(basename "$script") failed (exit $_blocklab_status); its messages are above" >&2
+                exit 1
+            fi
             while IFS= read -r line; do
                 case "$line" in export\ *) echo "$line" ;; esac
-            done < <(bash "$script")
+            done <<< "$_blocklab_printed"
         done
     fi
 )

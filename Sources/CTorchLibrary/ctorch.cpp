@@ -23,11 +23,17 @@
 #include <string>
 #include <vector>
 
+// OpenMP's, from libgomp, which libtorch_cpu.so runs its parallel loops on and loads; declared
+// here because clang does not search GCC's folder for <omp.h>.
+extern "C" void omp_set_num_threads(int threads);
+
 namespace {
 
 using namespace ctorch;
 
 // Declares the parameters in Hugging Face's names; matrices first so they are contiguous.
+// The random ones are drawn from the model's own generator (m.generator), on the CPU whatever
+// the device, so one seed gives the same weights everywhere.
 void build_parameters(ct_model &m) {
     const auto &c = m.config;
     const int64_t C = c.n_embd;
@@ -77,7 +83,8 @@ void build_parameters(ct_model &m) {
         int64_t n = 1;
         for (auto d : s.shape) n *= d;
         auto view = m.flat.narrow(0, offset, n).view(s.shape);
-        if (s.std > 0) view.normal_(0.0, s.std);
+        if (s.std > 0 && m.device.is_cpu()) view.normal_(0.0, s.std, m.generator);
+        else if (s.std > 0) view.copy_(torch::empty(s.shape, torch::kFloat32).normal_(0.0, s.std, m.generator));
         else if (s.std < 0) view.fill_(1.0);
         else view.zero_();
         view.requires_grad_(true);
@@ -95,14 +102,15 @@ void build_parameters(ct_model &m) {
 // Dropout with the same law as torch::dropout (keep with probability 1 - p, scale by
 // 1 / (1 - p)), but on CPU the mask comes from a counter-based hash run in parallel instead
 // of libtorch 1.13's serial Bernoulli sampler, which costs ~20 ns per element. Its seed is
-// drawn from the default generator, so torch::manual_seed still fixes it.
-torch::Tensor dropout(const torch::Tensor &x, double p) {
+// drawn from the model's own generator (ct_model_set_dropout_seed), never from libtorch's
+// global one, so what else runs in the process cannot change it. On CUDA, torch::dropout
+// draws from the device's global generator, which ct_model_set_dropout_seed seeds.
+torch::Tensor dropout(ct_model &model, const torch::Tensor &x, double p) {
     if (!x.device().is_cpu()) return torch::dropout(x, p, true);
     uint64_t seed;
     {
-        auto gen = at::detail::getDefaultCPUGenerator();
-        std::lock_guard<std::mutex> lock(gen.mutex());
-        seed = gen.get<at::CPUGeneratorImpl>()->random64();
+        std::lock_guard<std::mutex> lock(model.generator.mutex());
+        seed = model.generator.get<at::CPUGeneratorImpl>()->random64();
     }
     auto mask = torch::empty(x.sizes(), x.options().requires_grad(false));
     float *m = mask.data_ptr<float>();
@@ -162,7 +170,7 @@ torch::Tensor hidden_states(ct_model &m, const torch::Tensor &idx) {
     const double scale = 1.0 / std::sqrt((double)D);
     auto pos = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(m.device));
     auto x = torch::embedding(m.wte, idx) + torch::embedding(m.wpe, pos); // (B, T, C)
-    if (m.training && c.embd_pdrop > 0) x = dropout(x, c.embd_pdrop);
+    if (m.training && c.embd_pdrop > 0) x = dropout(m, x, c.embd_pdrop);
     x = x.view({B * T, C});                                                 // (BT, C)
     auto mask = m.causal_mask.narrow(0, 0, T).narrow(1, 0, T);              // (T, T)
     for (auto &b : m.blocks) {
@@ -172,16 +180,16 @@ torch::Tensor hidden_states(ct_model &m, const torch::Tensor &idx) {
         auto q = qkv[0].view({B * H, T, D}), k = qkv[1].view({B * H, T, D}), v = qkv[2].view({B * H, T, D});
         auto att = torch::baddbmm(mask, q, k.transpose(1, 2), 1.0, scale);  // (BH, T, T)
         att = torch::softmax(att, -1);
-        if (m.training && c.attn_pdrop > 0) att = dropout(att, c.attn_pdrop);
+        if (m.training && c.attn_pdrop > 0) att = dropout(m, att, c.attn_pdrop);
         auto y = torch::bmm(att, v)                                          // (BH, T, D)
                      .view({B, H, T, D}).permute({0, 2, 1, 3}).reshape({B * T, C}); // (BT, C)
         y = torch::addmm(b.attn_proj_b, y, b.attn_proj_w);
-        if (m.training && c.resid_pdrop > 0) y = dropout(y, c.resid_pdrop);
+        if (m.training && c.resid_pdrop > 0) y = dropout(m, y, c.resid_pdrop);
         x = x + y;
         h = torch::layer_norm(x, {C}, b.ln_2_w, b.ln_2_b, c.layer_norm_epsilon);
         h = torch::gelu(torch::addmm(b.c_fc_b, h, b.c_fc_w), "tanh");        // (BT, 4C)
         h = torch::addmm(b.mlp_proj_b, h, b.mlp_proj_w);                    // (BT, C)
-        if (m.training && c.resid_pdrop > 0) h = dropout(h, c.resid_pdrop);
+        if (m.training && c.resid_pdrop > 0) h = dropout(m, h, c.resid_pdrop);
         x = x + h;
     }
     x = torch::layer_norm(x, {C}, m.ln_f_w, m.ln_f_b, c.layer_norm_epsilon);
@@ -272,10 +280,17 @@ extern "C" {
 
 const char *ct_last_error(void) { return ctorch::last_error.c_str(); }
 
+// The calling thread's count only. libtorch 1.13 runs its parallel loops on OpenMP, whose
+// thread count is per calling thread; torch::set_num_threads would also change the default
+// every other thread takes at its first parallel loop. Each copy of libtorch's lazy
+// per-thread initialisation (libtorch's own, reached through at::get_num_threads, and this
+// library's inline one) runs first, so neither resets the count later.
 ct_status ct_set_num_threads(int32_t threads) {
     return guarded("ct_set_num_threads", [&] {
         require(threads > 0, "threads must be positive");
-        torch::set_num_threads(threads);
+        (void)at::get_num_threads();
+        at::internal::lazy_init_num_threads();
+        omp_set_num_threads(threads);
     });
 }
 
@@ -291,11 +306,7 @@ int32_t ct_cuda_device_count(void) {
 
 const char *ct_torch_version(void) { return TORCH_VERSION; }
 
-ct_status ct_manual_seed(uint64_t seed) {
-    return guarded("ct_manual_seed", [&] { torch::manual_seed(seed); });
-}
-
-ct_status ct_model_new(const ct_gpt_config *config, ct_device device, ct_model **out) {
+ct_status ct_model_new(const ct_gpt_config *config, ct_device device, uint64_t seed, ct_model **out) {
     return guarded("ct_model_new", [&] {
         require(config && out, "null argument");
         const auto &c = *config;
@@ -309,6 +320,7 @@ ct_status ct_model_new(const ct_gpt_config *config, ct_device device, ct_model *
             require(torch::cuda::is_available(), "CUDA was asked for but this libtorch build has no CUDA device");
             m->device = torch::Device(torch::kCUDA, 0);
         }
+        m->generator = at::make_generator<at::CPUGeneratorImpl>(seed);
         build_parameters(*m);
         *out = m.release();
     });
@@ -318,6 +330,14 @@ void ct_model_free(ct_model *model) { delete model; }
 
 ct_status ct_model_set_training(ct_model *model, int32_t training) {
     return guarded("ct_model_set_training", [&] { model->training = training != 0; });
+}
+
+ct_status ct_model_set_dropout_seed(ct_model *model, uint64_t seed) {
+    return guarded("ct_model_set_dropout_seed", [&] {
+        std::lock_guard<std::mutex> lock(model->generator.mutex());
+        model->generator.set_current_seed(seed);
+        if (!model->device.is_cpu()) torch::cuda::manual_seed(seed);
+    });
 }
 
 int64_t ct_model_parameter_count(const ct_model *model) { return (int64_t)model->params.size(); }

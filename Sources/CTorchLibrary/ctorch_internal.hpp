@@ -44,6 +44,10 @@ struct ct_model {
     std::vector<ctorch::Block> blocks;
     at::Tensor ln_f_w, ln_f_b; // (C)
     at::Tensor causal_mask;    // (n_positions, n_positions): 0 on and below the diagonal, -inf above
+    // The model's own CPU generator: the initial weights, then dropout (reseeded by
+    // ct_model_set_dropout_seed). libtorch's global generator is never used, so two models in
+    // one process never change each other's numbers.
+    at::Generator generator;
 };
 
 struct ct_optim {

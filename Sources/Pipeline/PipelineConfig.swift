@@ -6,7 +6,8 @@ import Training
 
 /// The config of the whole pipeline (`training_config.yaml`): one section per phase, read in
 /// one place. Layers, last wins: the built-in defaults (written once, here and in
-/// `TrainingConfig`), the file, the chosen profile (`profiles.NAME`), `--set KEY=VALUE`, then
+/// `TrainingConfig`), the file, the chosen profile (`profiles.NAME`, the file's or a built-in
+/// one: `builtInProfiles`), `--set KEY=VALUE`, then
 /// a command's own flags (which are overrides of the same keys). Unknown keys and wrong
 /// types are errors naming the key and the type expected.
 ///
@@ -115,7 +116,7 @@ public struct PipelineConfig: Sendable, Equatable {
     /// the checks across phases (the dataset's sequence length against the model's context:
     /// `train` reads the length from its dataset).
     public static func load(yaml: String?, profile: String? = nil, overrides: [String] = [], alone: Bool = false) throws -> PipelineConfig {
-        var r = try ConfigReader(yaml: yaml, profile: profile, overrides: overrides)
+        var r = try ConfigReader(yaml: yaml, profile: profile, overrides: overrides, builtInProfiles: builtInProfiles)
         var c = PipelineConfig()
         let d = PipelineConfig()
         c.repository.refs = try r.string("repository.refs", d.repository.refs)

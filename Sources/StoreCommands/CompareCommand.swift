@@ -25,24 +25,25 @@ package struct CompareCommand: ParsableCommand {
         if output.format == .json { try output.printJSON(comparison); return }
         let names = comparison.runs.map { "\($0.id) \($0.name)" }
         if output.format == .csv {
-            // One row per compared value, one column per run; numbers in full.
+            // One row per compared value, one column per run; numbers in full. `section` is
+            // the JSON's key and `stat` the field's (`best.step`), so both formats read alike.
             func full(_ value: Double?) -> String? { value.map { "\($0)" } }
             var rows = [[String?]]()
-            for difference in comparison.differingParams { rows.append(["config", difference.key, ""] + difference.values) }
+            for difference in comparison.differingParams { rows.append(["differing_params", difference.key, "values"] + difference.values) }
             for metric in comparison.metrics {
-                rows.append(["metric", metric.key, "last"] + metric.runs.map { full($0?.last) })
-                rows.append(["metric", metric.key, "min"] + metric.runs.map { full($0?.min) })
-                rows.append(["metric", metric.key, "max"] + metric.runs.map { full($0?.max) })
-                rows.append(["metric", metric.key, "best"] + metric.best.map { full($0?.value) })
-                rows.append(["metric", metric.key, "best_step"] + metric.best.map { $0.map { String($0.step) } })
-                rows.append(["metric", metric.key, "best_run"] + metric.runs.indices.map { String($0 == metric.bestRun) })
+                rows.append(["metrics", metric.key, "last"] + metric.runs.map { full($0?.last) })
+                rows.append(["metrics", metric.key, "min"] + metric.runs.map { full($0?.min) })
+                rows.append(["metrics", metric.key, "max"] + metric.runs.map { full($0?.max) })
+                rows.append(["metrics", metric.key, "best.value"] + metric.best.map { full($0?.value) })
+                rows.append(["metrics", metric.key, "best.step"] + metric.best.map { $0.map { String($0.step) } })
+                rows.append(["metrics", metric.key, "best_run"] + metric.runs.indices.map { String($0 == metric.bestRun) })
             }
-            rows.append(["run", "status", ""] + comparison.runs.map { $0.status.rawValue })
-            rows.append(["run", "duration_s", ""] + comparison.runs.map { full($0.durationSeconds) })
-            rows.append(["run", "world_size", ""] + comparison.runs.map { String($0.worldSize) })
+            rows.append(["runs", "", "status"] + comparison.runs.map { $0.status.rawValue })
+            rows.append(["runs", "", "duration_seconds"] + comparison.runs.map { full($0.durationSeconds) })
+            rows.append(["runs", "", "world_size"] + comparison.runs.map { String($0.worldSize) })
             let peaks = try comparison.hardwarePeaks.map { Dictionary(uniqueKeysWithValues: OutputOptions.flatten(try JSONValue.parse(ExperimentStore.jsonEncoder().encode($0)))) }
             for field in Set(peaks.flatMap(\.keys)).sorted() {
-                rows.append(["hardware_peak", field, ""] + peaks.map { $0[field] ?? nil })
+                rows.append(["hardware_peaks", "", field] + peaks.map { $0[field] ?? nil })
             }
             // Per rank: `rank_0.process_rss_bytes`, ... (empty where a run has no such rank).
             let byRank = try comparison.hardwarePeaksByRank.map { entries in
@@ -52,7 +53,7 @@ package struct CompareCommand: ParsableCommand {
                 }, uniquingKeysWith: { first, _ in first })
             }
             for field in Set(byRank.flatMap(\.keys)).sorted() {
-                rows.append(["hardware_peak_by_rank", field, ""] + byRank.map { $0[field] ?? nil })
+                rows.append(["hardware_peaks_by_rank", "", field] + byRank.map { $0[field] ?? nil })
             }
             output.print(headers: ["section", "key", "stat"] + names, rows: rows)
             return

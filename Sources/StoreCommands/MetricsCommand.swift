@@ -31,13 +31,23 @@ package struct MetricsCommand: ParsableCommand {
             }
         }
         pager.start()
-        if output.format == .json { try output.printJSON(points); return }
+        if output.format == .json {
+            // Every point with every key (`value` and `epoch` null where absent), as the CSV's columns.
+            struct Point: Encodable {
+                let step: Int
+                @Nullable var value: Double?
+                @Nullable var epoch: Double?
+                let wallTime: Double
+            }
+            try output.printJSON(points.mapValues { $0.map { Point(step: $0.step, value: $0.value, epoch: $0.epoch, wallTime: $0.wallTime) } })
+            return
+        }
         if output.format == .csv {
             // CSV keeps full precision for other tools.
             rows = keys.flatMap { key in
                 (points[key] ?? []).map { [key, String($0.step), $0.value.map { "\($0)" }, $0.epoch.map { "\($0)" }, String($0.wallTime)] }
             }
         }
-        output.print(headers: ["key", "step", "value", "epoch", "time"], rows: rows)
+        output.print(headers: ["key", "step", "value", "epoch", "wall_time"], rows: rows)
     }
 }

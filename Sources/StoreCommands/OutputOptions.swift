@@ -7,16 +7,22 @@ import Foundation
 /// CSV is RFC 4180 (CRLF line ends, quoted where needed) with a header row, and keeps full
 /// precision; JSON keys are snake_case. A record that is one object prints as one CSV row
 /// whose columns are its fields, nested keys joined by `.` (`printRecord`).
-/// `--json` is the older spelling of `--format json`, kept (hidden) so scripts go on working.
+/// `--json` is the older spelling of `--format json`, kept (hidden) so scripts go on working;
+/// every command that takes `--format` takes it through these options, so `--json` too.
+/// A command whose default is not a table (`export`, `tokenizer encode`) reads `requested`
+/// and says its default in its help.
 package struct OutputOptions: ParsableArguments {
-    @Option(name: .customLong("format"), help: "Output format: table (the default), json or csv.")
+    @Option(name: .customLong("format"), help: "Output format: table, json or csv (table unless the command says otherwise).")
     var requestedFormat: OutputFormat?
     @Flag(name: .customLong("json"), help: .hidden)
     var jsonFlag = false
 
     package init() {}
 
-    package var format: OutputFormat { jsonFlag ? .json : requestedFormat ?? .table }
+    /// The format asked for with `--format` or `--json`; nil when neither was given.
+    package var requested: OutputFormat? { jsonFlag ? .json : requestedFormat }
+
+    package var format: OutputFormat { requested ?? .table }
 
     package func validate() throws {
         if jsonFlag, let requestedFormat, requestedFormat != .json {
@@ -44,15 +50,44 @@ package struct OutputOptions: ParsableArguments {
 
     /// Prints one record: `json` as given (a JSON object), CSV as one row of its fields
     /// (`Self.flatten`), a table by `table`.
-    package func printRecord(json: Data, table: () -> Void) throws {
+    /// `leading`: the CSV's first columns, in that order, those the record has.
+    package func printRecord(json: Data, leading: [String] = [], table: () -> Void) throws {
         switch format {
         case .table: table()
         case .json:
             let text = String(decoding: json, as: UTF8.self)
             Swift.print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
         case .csv:
-            let fields = Self.flatten(try JSONValue.parse(json))
+            var fields = Self.flatten(try JSONValue.parse(json))
+            let first = leading.compactMap { name in fields.first { $0.0 == name } }
+            fields = first + fields.filter { !leading.contains($0.0) }
             Swift.print(Self.csv(headers: fields.map(\.0), rows: [fields.map(\.1)]), terminator: "")
+        }
+    }
+
+    /// Prints records, `json` being a JSON array of objects: JSON as given; CSV with one
+    /// column per key (`Self.flatten`: nested keys joined by `.`, so `tags.team`), the
+    /// `leading` columns first and the rest in the order first seen, a cell left empty where
+    /// a record lacks the key; a table by `table`. The CSV's columns are the JSON's keys.
+    package func printRecords(json: Data, leading: [String] = [], table: () -> Void) throws {
+        switch format {
+        case .table: table()
+        case .json:
+            let text = String(decoding: json, as: UTF8.self)
+            Swift.print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+        case .csv:
+            guard case .array(let records) = try JSONValue.parse(json) else { preconditionFailure("records are a JSON array") }
+            let flat = records.map { Self.flatten($0) }
+            var columns = leading
+            for record in flat { for (column, _) in record where !columns.contains(column) { columns.append(column) } }
+            // An object empty in one record and not in another (`tags`) is its keys' columns only.
+            let all = columns
+            columns.removeAll { column in all.contains { $0.hasPrefix(column + ".") } }
+            let rows = flat.map { record in
+                let cells = Dictionary(record, uniquingKeysWith: { first, _ in first })
+                return columns.map { cells[$0] ?? nil }
+            }
+            Swift.print(Self.csv(headers: columns, rows: rows), terminator: "")
         }
     }
 

@@ -11,9 +11,13 @@ package struct ReapCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     package func run() throws {
-        let reaped = try storeOptions.openExistingForWriting().reap()
-        if output.format == .json { try output.printJSON(reaped); return }
-        output.print(headers: ["id", "name", "last heartbeat"],
-                     rows: reaped.map { [String($0.id), $0.name, Display.time($0.heartbeatAt)] })
+        let store = try storeOptions.openExistingForWriting()
+        let reaped = try store.reap()
+        // JSON and CSV as `runs` prints them; the table is for reading.
+        let records = reaped.map { RunManifest.Run($0, store: URL(fileURLWithPath: store.path).standardizedFileURL.path) }
+        try output.printRecords(json: try ExperimentStore.jsonEncoder().encode(records), leading: RunsCommand.leadingColumns) {
+            Swift.print(OutputOptions.table(headers: ["id", "name", "last heartbeat"],
+                                            rows: reaped.map { [String($0.id), $0.name, Display.time($0.heartbeatAt)] }), terminator: "")
+        }
     }
 }

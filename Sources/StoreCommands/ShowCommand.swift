@@ -15,10 +15,15 @@ package struct ShowCommand: ParsableCommand {
         let store = try storeOptions.openForReading()
         let manifest = try store.manifest(for: try store.run(runRef))
         pager.start()
+        try Self.print(manifest, output)
+    }
+
+    /// Prints a run as `show` does, in `output`'s format (also what `blocklab demo` prints).
+    package static func print(_ manifest: RunManifest, _ output: OutputOptions) throws {
         switch output.format {
         case .json: try output.printJSON(manifest)
         case .csv: output.print(headers: RunManifest.csvHeaders, rows: try manifest.csvRows())
-        case .table: print(Self.table(manifest), terminator: "")
+        case .table: Swift.print(Self.table(manifest), terminator: "")
         }
     }
 

@@ -9,8 +9,7 @@ public struct ParameterInfo: Sendable, Equatable {
 
 /// A GPT-2 on libtorch (owns a `ct_model`). Not thread-safe: one thread uses it at a time.
 ///
-///     try Torch.manualSeed(42)
-///     let model = try GPTModel(config: GPTConfig(vocabSize: 256, nPositions: 64, nEmbd: 32, nLayer: 2, nHead: 2))
+///     let model = try GPTModel(config: GPTConfig(vocabSize: 256, nPositions: 64, nEmbd: 32, nLayer: 2, nHead: 2), seed: 42)
 ///     let logits = try model.logits(tokens: [1, 2, 3], batch: 1, time: 3) // 3 × 256 floats
 public final class GPTModel {
     let handle: OpaquePointer
@@ -19,11 +18,13 @@ public final class GPTModel {
     /// The parameters in the C API's order (matrices first).
     public let parameters: [ParameterInfo]
 
-    /// A freshly initialised model (GPT-2's initialisation, from the current seed).
-    public init(config: GPTConfig, device: Device = .cpu) throws(TorchError) {
+    /// A freshly initialised model: GPT-2's initialisation drawn from the model's own
+    /// generator seeded with `seed` (what torch.manual_seed(seed) would give), which dropout
+    /// then draws from. Nothing else in the process changes its numbers.
+    public init(config: GPTConfig, device: Device = .cpu, seed: UInt64) throws(TorchError) {
         var c = config.c
         var out: OpaquePointer?
-        try check(ct_model_new(&c, device.c, &out))
+        try check(ct_model_new(&c, device.c, seed, &out))
         handle = out!
         self.config = config
         self.device = device.resolved
@@ -48,6 +49,11 @@ public final class GPTModel {
     /// Dropout on (training) or off (evaluation, the initial mode).
     public func setTraining(_ training: Bool) throws(TorchError) {
         try check(ct_model_set_training(handle, training ? 1 : 0))
+    }
+
+    /// Reseeds the model's generator: the dropout masks from here on follow from `seed` alone.
+    public func setDropoutSeed(_ seed: UInt64) throws(TorchError) {
+        try check(ct_model_set_dropout_seed(handle, seed))
     }
 
     /// Parameter `index`'s values, float32 row-major.

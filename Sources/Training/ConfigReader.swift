@@ -6,7 +6,9 @@ import Yams
 /// quote-tolerant (`5e-5`, which YAML 1.1 resolves as a string, and `"5e-5"` are numbers).
 ///
 /// Layers, last wins: the file, then the chosen profile of its `profiles` section (a mapping
-/// of profile names to keys, nested or dotted), then `--set KEY=VALUE` overrides.
+/// of profile names to keys, nested or dotted) or of the caller's built-in profiles, then
+/// `--set KEY=VALUE` overrides (an empty value is an error, not null). A file that is not
+/// YAML is an error naming the line and column.
 ///
 ///     var r = try ConfigReader(yaml: text, profile: "quick", overrides: ["training.max_steps=5"])
 ///     let steps = try r.optionalInt("training.max_steps")
@@ -15,52 +17,63 @@ public struct ConfigReader {
     private var values: [String: Any] = [:]
     private var read: Set<String> = []
     private var readOrder: [String] = []
-    /// Profile names the file defines, in file order.
+    /// Profile names: the file's, in file order, then the built-in ones it does not redefine.
     public private(set) var profiles: [String] = []
 
     /// `yaml` may be nil (all defaults). `overrides` are `KEY=VALUE` strings (`--set`).
-    /// `profile` names an entry of the file's `profiles` section.
-    public init(yaml: String?, profile: String? = nil, overrides: [String]) throws {
-        var profileValues: [String: Any]?
+    /// `profile` names an entry of the file's `profiles` section, or of `builtInProfiles`
+    /// (dotted keys; the profiles every config has), whose entries the file's replace by name.
+    public init(yaml: String?, profile: String? = nil, overrides: [String], builtInProfiles: [String: [String: Any]] = [:]) throws {
+        var entries = builtInProfiles
+        var malformed: [String: String] = [:]   // a profile that is not a mapping: what it is
+        var fileProfiles: [String] = []
         if let yaml, !yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             let root: Any?
             do { root = try Yams.load(yaml: yaml) } catch {
-                throw TrainingError.badConfig("the config is not valid YAML: \(error)")
+                throw TrainingError.badConfig(Self.describe(yamlError: error))
             }
             if let root, !(root is NSNull) {
                 guard var mapping = root as? [AnyHashable: Any] else {
                     throw TrainingError.badConfig("the config must be a mapping of sections (repository, scrape, tokenizer, dataset, embeddings, model, training, ...)")
                 }
                 if let section = mapping.removeValue(forKey: "profiles"), !(section is NSNull) {
-                    guard let entries = section as? [AnyHashable: Any] else {
+                    guard let fileEntries = section as? [AnyHashable: Any] else {
                         throw TrainingError.badConfig("profiles: expected a mapping of profile names to keys, got \(Self.describe(section))")
                     }
-                    profiles = Self.fileOrder(of: entries.keys.map { "\($0)" }, in: yaml)
-                    if let profile {
-                        guard let chosen = entries[profile] ?? entries.first(where: { "\($0.key)" == profile })?.value else {
-                            throw TrainingError.badConfig("--profile \(profile): no such profile in the config (profiles: \(profiles.joined(separator: ", ")))")
-                        }
+                    fileProfiles = Self.fileOrder(of: fileEntries.keys.map { "\($0)" }, in: yaml)
+                    for (name, keys) in fileEntries {
                         var flat: [String: Any] = [:]
-                        if let keys = chosen as? [AnyHashable: Any] { try Self.flatten(keys, prefix: "", into: &flat) }
-                        else if !(chosen is NSNull) {
-                            throw TrainingError.badConfig("profiles.\(profile): expected a mapping of keys, got \(Self.describe(chosen))")
-                        }
-                        profileValues = flat
+                        if let keys = keys as? [AnyHashable: Any] { try Self.flatten(keys, prefix: "", into: &flat) }
+                        else if !(keys is NSNull) { malformed["\(name)"] = Self.describe(keys) }
+                        entries["\(name)"] = flat
                     }
                 }
                 try Self.flatten(mapping, prefix: "", into: &values)
             }
         }
-        if let profile, profileValues == nil {
-            throw TrainingError.badConfig("--profile \(profile): the config defines no profiles" + (yaml == nil ? " (no config file was read; pass --config FILE)" : ""))
+        profiles = fileProfiles + builtInProfiles.keys.sorted().filter { !fileProfiles.contains($0) }
+        if let profile {
+            guard let chosen = entries[profile] else {
+                throw TrainingError.badConfig(profiles.isEmpty
+                    ? "--profile \(profile): the config defines no profiles" + (yaml == nil ? " (no config file was read; pass --config FILE)" : "")
+                    : "--profile \(profile): no such profile in the config (profiles: \(profiles.joined(separator: ", ")))")
+            }
+            if let what = malformed[profile] {
+                throw TrainingError.badConfig("profiles.\(profile): expected a mapping of keys, got \(what)")
+            }
+            for (key, value) in chosen { values[key] = value }
         }
-        for (key, value) in profileValues ?? [:] { values[key] = value }
         for override in overrides {
             guard let eq = override.firstIndex(of: "="), eq != override.startIndex else {
                 throw TrainingError.badConfig("--set \(override): expected KEY=VALUE, e.g. --set training.max_steps=100")
             }
             let key = String(override[..<eq])
             let text = String(override[override.index(after: eq)...])
+            // An empty value is a slip (a shell variable that was unset), not a request to
+            // clear the key: `--set training.max_steps=` must not train without a cap.
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw TrainingError.badConfig("--set \(override): \(key) has no value; give one (--set \(key)=VALUE), or --set \(key)=null to clear it")
+            }
             let value = (try? Yams.load(yaml: text)).flatMap { $0 } ?? text
             values[key] = value is [AnyHashable: Any] || value is [Any] ? text : value
         }
@@ -200,6 +213,21 @@ public struct ConfigReader {
         let hint = known.isEmpty ? "sections are \(sections.joined(separator: ", "))"
                                  : "known keys in \(section): \(known.map { String($0.dropFirst(section.count + 1)) }.joined(separator: ", "))"
         throw TrainingError.badConfig("unknown config key \(first) (\(hint))")
+    }
+
+    /// Yams' error as `line L, column C: PROBLEM` and the line it points at.
+    static func describe(yamlError error: any Error) -> String {
+        let problem: String, mark: Mark?, yaml: String?
+        switch error as? YamlError {
+        case let .scanner(_, text, at, source)?, let .parser(_, text, at, source)?, let .composer(_, text, at, source)?:
+            (problem, mark, yaml) = (text, at, source)
+        default:
+            (problem, mark, yaml) = ("\(error)", nil, nil)
+        }
+        guard let mark, let yaml else { return "not valid YAML: \(problem)" }
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = mark.line >= 1 && mark.line <= lines.count ? "\n  " + lines[mark.line - 1] : ""
+        return "line \(mark.line), column \(mark.column): not valid YAML: \(problem)\(line)"
     }
 
     static func describe(_ v: Any) -> String {

@@ -97,7 +97,8 @@ public enum ModelDirectory {
 
     /// A model read from `dir` (config.json and model.safetensors), in evaluation mode.
     public static func loadModel(from dir: URL, device: Device = .cpu) throws -> GPTModel {
-        let model = try GPTModel(config: try loadConfig(from: dir), device: device)
+        // Seed 0: every weight is then overwritten from the file; a trainer seeds dropout per step.
+        let model = try GPTModel(config: try loadConfig(from: dir), device: device, seed: 0)
         try loadWeights(into: model, from: dir)
         return model
     }

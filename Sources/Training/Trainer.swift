@@ -180,11 +180,10 @@ public enum Trainer {
             try Torch.setThreads(setup.threads)
             // Cache freed tensor blocks, up to a quarter of RAM (released when memory runs short).
             try Torch.useCachingAllocator(limit: (HardwareMonitor.memory()?.total ?? 8 << 30) / 4 / Int64(setup.options.world.localSize))
-            try Torch.manualSeed(UInt64(t.seed))
             if let checkpoint = setup.resumed?.checkpoint {
                 model = try ModelDirectory.loadModel(from: checkpoint, device: setup.device)
             } else {
-                model = try GPTModel(config: setup.model, device: setup.device)
+                model = try GPTModel(config: setup.model, device: setup.device, seed: UInt64(t.seed))
             }
             optimizer = try AdamW(model: model, beta1: t.adamBeta1, beta2: t.adamBeta2, eps: t.adamEpsilon, weightDecay: t.weightDecay)
             if let resumed = setup.resumed, let checkpoint = resumed.checkpoint {

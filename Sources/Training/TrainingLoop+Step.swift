@@ -43,9 +43,10 @@ extension TrainingLoop {
             }
 
             // Forward, masked loss, backward, gradients summed over ranks, clip, AdamW (one C
-            // call for one process). Dropout seeded per step and rank.
+            // call for one process). Dropout seeded per step and rank, in the model's own
+            // generator: the masks depend on nothing else the process runs.
             let lr = schedule.rate(at: step)
-            try Torch.manualSeed(UInt64(state.seed) &* 1_000_003 &+ UInt64(step) &+ UInt64(world.rank) &* 0x9E37_79B9_7F4A_7C15)
+            try model.setDropoutSeed(UInt64(state.seed) &* 1_000_003 &+ UInt64(step) &+ UInt64(world.rank) &* 0x9E37_79B9_7F4A_7C15)
             try model.setTraining(true)
             let started = Date(), startedCPU = processCPUSeconds()
             let result = try parallel.step(model: model, optimizer: optimizer, batch: batch, denominators: denominators, microBatches: A,

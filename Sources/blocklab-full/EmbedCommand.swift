@@ -26,6 +26,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Name of the new run.") var name = "embed"
     @Flag(name: .long, help: "With --run: embed every commit again, also those the run already has vectors for (they are replaced).")
     var force = false
+    @Flag(name: .long, help: "Do not record the run in the store: the vectors are made and counted, then dropped (a dry run).")
+    var noStore = false
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -34,6 +36,7 @@ struct EmbedCommand: ParsableCommand {
     func validate() throws {
         guard batchSize.map({ $0 >= 1 }) ?? true else { throw ValidationError("--batch-size must be at least 1.") }
         guard threads.map({ $0 >= 1 }) ?? true else { throw ValidationError("--threads must be at least 1.") }
+        if noStore && runRef != nil { throw ValidationError("--run adds to a run in the store: drop --no-store.") }
     }
 
     func run() throws {
@@ -44,7 +47,9 @@ struct EmbedCommand: ParsableCommand {
         let (loaded, yaml) = try configuration.load(flags: flags.list, alone: true)
         let config = loaded.resolvingThreads()
         try Torch.load()
-        let store = try storeOptions.openForWriting()
+        let throwaway = noStore ? try ThrowawayStore(for: "embed") : nil
+        defer { throwaway?.remove() }
+        let store = try throwaway?.store ?? storeOptions.openForWriting()
         TerminationSignals.endRunsOnSignal()
         var phase = EmbeddingPhase(commitsFile: URL(fileURLWithPath: input), config: config.embeddings)
         phase.inputs.force = force
@@ -59,7 +64,7 @@ struct EmbedCommand: ParsableCommand {
             let commits = try phase.load()
             let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(EmbeddingPhase.name.configSections))
             let run = try store.startRun(RunSpec(name: name, config: snapshot))
-            explainResumeOnSignal(runID: run.id)
+            if !noStore { explainResumeOnSignal(runID: run.id) }
             do {
                 outputs = try run.phase(EmbeddingPhase.name.rawValue) { try phase.run($0, loaded: commits, progress: meter) }
                 try run.finish()
@@ -70,11 +75,14 @@ struct EmbedCommand: ParsableCommand {
         }
         meter.finish()
         let s = outputs.stats
-        if output.format == .json { try output.printJSON(EmbedSummary(runID: outputs.runID, stats: s)); return }
-        output.print(headers: ["run", "model", "dimension", "commits", "windows", "long_texts", "seconds", "texts_per_s"], rows: [[
-            String(outputs.runID), s.model, String(s.dimension), String(s.commits), String(s.embedding.windows),
-            String(s.embedding.longTexts), String(format: "%.2f", s.seconds), String(format: "%.1f", s.textsPerSecond),
-        ]])
+        // JSON and CSV: the summary's fields (`stats.commits`), numbers in full; the table rounds them for reading.
+        try output.printRecord(json: try ExperimentStore.jsonEncoder().encode(EmbedSummary(runID: noStore ? nil : outputs.runID, stats: s)),
+                              leading: ["run_id", "stats.model", "stats.dimension", "stats.commits", "stats.seconds"]) {
+            Swift.print(OutputOptions.table(headers: ["run", "model", "dimension", "commits", "windows", "long_texts", "seconds", "texts_per_s"], rows: [[
+                noStore ? "not recorded" : String(outputs.runID), s.model, String(s.dimension), String(s.commits), String(s.embedding.windows),
+                String(s.embedding.longTexts), String(format: "%.2f", s.seconds), String(format: "%.1f", s.textsPerSecond),
+            ]]), terminator: "")
+        }
     }
 }
 
@@ -91,7 +99,8 @@ extension EmbedCommand {
 }
 
 struct EmbedSummary: Encodable {
-    let runID: Int64
+    /// nil with `--no-store`.
+    let runID: Int64?
     let stats: EmbedPhase.Stats
     enum CodingKeys: String, CodingKey { case runID = "run_id", stats }
 }

@@ -4,7 +4,9 @@ import Foundation
 import HardwareMonitor
 
 /// Turns JSON lines into run records. A line that is not a JSON object, or a record that
-/// cannot be used, is reported on stderr with its line number and skipped.
+/// cannot be used, is reported on stderr with its line number and skipped; so is a line
+/// longer than `LineSplitter.defaultMaxLineBytes`. Bytes that are not UTF-8 in a record read
+/// as U+FFFD; a command's other lines are passed on byte for byte.
 struct LineIngester {
     let run: RunHandle
     private(set) var lineNumber = 0
@@ -16,20 +18,25 @@ struct LineIngester {
     init(run: RunHandle) { self.run = run }
 
     /// A wrapped command's own output, shown as it comes (stdout is a pipe or a file more
-    /// often than not, where it would otherwise wait in a buffer).
-    private func passOn(_ line: Substring) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    /// often than not, where it would otherwise wait in a buffer), its bytes as they were.
+    private func passOn(_ line: UnsafeRawBufferPointer) {
+        FileHandle.standardOutput.write(Data(line) + Data([0x0A]))
     }
 
-    mutating func ingest(line: Substring, passThrough: Bool) {
+    mutating func ingest(line: LineSplitter.Line, passThrough: Bool) {
         lineNumber += 1
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("{") else {
-            if passThrough { passOn(line) } else if !trimmed.isEmpty { report("not a JSON object") }
+        guard case .bytes(let bytes) = line else {
+            report("longer than \(LineSplitter.defaultMaxLineBytes >> 20) MiB without a newline (not passed on)")
             return
         }
-        guard case .object(let object)? = try? JSONValue.parse(Data(trimmed.utf8)) else {
-            if passThrough { passOn(line) }
+        let blank: Set<UInt8> = [0x20, 0x09]
+        guard let first = bytes.firstIndex(where: { !blank.contains($0) }), bytes[first] == UInt8(ascii: "{") else {
+            if passThrough { passOn(bytes) } else if bytes.contains(where: { !blank.contains($0) }) { report("not a JSON object") }
+            return
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard case .object(let object)? = try? JSONValue.parse(Data(text.utf8)) else {
+            if passThrough { passOn(bytes) }
             report("malformed JSON")
             return
         }

@@ -34,10 +34,13 @@ struct PushCommand: ParsableCommand {
         defer { meter.finish() }
         let stats = try QdrantPush(options).run(store: store, runRef: runRef, progress: { meter.update($0, unit: "points") })
         meter.finish()
-        if output.format == .json { try output.printJSON(stats); return }
-        output.print(headers: ["run", "collection", "points", "sent", "skipped", "seconds", "points_per_s"], rows: [[
-            String(stats.runID), stats.collection, String(stats.points), String(stats.sent), String(stats.skipped),
-            String(format: "%.2f", stats.seconds), String(format: "%.1f", stats.pointsPerSecond),
-        ]])
+        // JSON and CSV: the stats' fields, numbers in full; the table rounds them for reading.
+        try output.printRecord(json: try ExperimentStore.jsonEncoder().encode(stats),
+                              leading: ["run_id", "collection", "points", "sent", "skipped", "seconds"]) {
+            Swift.print(OutputOptions.table(headers: ["run", "collection", "points", "sent", "skipped", "seconds", "points_per_s"], rows: [[
+                String(stats.runID), stats.collection, String(stats.points), String(stats.sent), String(stats.skipped),
+                String(format: "%.2f", stats.seconds), String(format: "%.1f", stats.pointsPerSecond),
+            ]]), terminator: "")
+        }
     }
 }

@@ -53,10 +53,11 @@ struct SearchCommand: ParsableCommand {
         } else {
             hits = try search.inStore(try storeOptions.openForReading(), runRef: runRef, query: text, top: top, filter: filter).hits
         }
-        if output.format == .json { try output.printJSON(hits); return }
-        output.print(headers: ["rank", "hash", "date", "score", "subject"], rows: hits.map { hit in
-            [String(hit.rank), String(hit.hash.prefix(output.format == .csv ? 40 : 12)), hit.date,
-             String(format: "%.4f", hit.score), hit.subject]
-        })
+        // JSON and CSV: every hit's fields, the score in full and the whole hash; the table shortens both.
+        try output.printRecords(json: try ExperimentStore.jsonEncoder().encode(hits), leading: ["rank", "hash", "date", "score", "subject"]) {
+            Swift.print(OutputOptions.table(headers: ["rank", "hash", "date", "score", "subject"], rows: hits.map { hit in
+                [String(hit.rank), String(hit.hash.prefix(12)), hit.date, String(format: "%.4f", hit.score), hit.subject]
+            }), terminator: "")
+        }
     }
 }

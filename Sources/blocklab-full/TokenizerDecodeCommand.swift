@@ -9,17 +9,18 @@ import Tokenizer
 /// `--jsonl`); `csv` and `table` print `line,text` rows.
 struct TokenizerDecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "decode", abstract: "Decode a JSON list of token ids from stdin to text.")
+        commandName: "decode", abstract: "Decode a JSON list of token ids from stdin to text.",
+        discussion: "Without --format, the text as it is; --format json (--json) prints JSON strings, csv and table line,text rows.")
 
     @Option(name: .long, help: ArgumentHelp("Tokenizer directory (OUT/tokenizer, or a Hugging Face one).", valueName: "dir"))
     var tokenizer: String
     @Flag(name: .long, help: "One JSON id list per input line; one JSON string per output line.") var jsonl = false
-    @Option(name: .long, help: "Output format: json (JSON strings), csv or table (line,text rows); without it, the text as it is.")
-    var format: OutputFormat?
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let tokenizer = try loadTokenizer(self.tokenizer)
         let input = readStandardInput()
+        let format = output.requested
         func ids(_ text: Substring, _ where_: String) throws -> [Int] {
             guard let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [NSNumber] else {
                 throw CLIError("\(where_) is not a JSON list of ids, e.g. [464, 2068].")

@@ -10,13 +10,13 @@ import Tokenizer
 /// character).
 struct TokenizerEncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "encode", abstract: "Encode stdin to token ids (a JSON list).")
+        commandName: "encode", abstract: "Encode stdin to token ids (a JSON list).",
+        discussion: "--format json (the default; --json) prints id lists; csv and table a row per token (line,position,id,token).")
 
     @Option(name: .long, help: ArgumentHelp("Tokenizer directory (OUT/tokenizer, or a Hugging Face one).", valueName: "dir"))
     var tokenizer: String
     @Flag(name: .long, help: "One JSON string per input line; one id list per output line.") var jsonl = false
-    @Option(name: .long, help: "Output format: json (the default: id lists), csv or table (a row per token).")
-    var format: OutputFormat = .json
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let tokenizer = try loadTokenizer(self.tokenizer)
@@ -34,6 +34,7 @@ struct TokenizerEncodeCommand: ParsableCommand {
         } else {
             lists = [tokenizer.encode(bytes: [UInt8](input))]
         }
+        let format = output.requested ?? .json
         switch format {
         case .json where jsonl:
             FileHandle.standardOutput.write(Data(lists.map { "[" + $0.map(String.init).joined(separator: ",") + "]\n" }.joined().utf8))

@@ -36,7 +36,9 @@ import Testing
         }
         #expect(report["texts"] == 4 && report["dimension"] == 384 && report["chunks"] == 3 && report["windows"] == 4)
         #expect(report["long_texts"] == 0 && report["push_rounds"] == 2)
-        #expect((report["min_cosine_vs_st"] ?? 0) > 0.999)
+        // The same libtorch on both sides: only float32 rounding apart (EmbeddingTests'
+        // ReferenceTests measure 1 - 8e-8 at worst), so the bench's own check holds to 1 - 1e-6.
+        #expect((report["min_cosine_vs_st"] ?? 0) >= 1 - 1e-6, "\(String(describing: report["min_cosine_vs_st"]))")
         #expect(report.peers["sentence-transformers"] == "2.7.0" && report.peers["qdrant-client"] == "1.20.0")
         let table = report.render(.table)
         #expect(table.contains("sentence-transformers 2.7.0") && table.contains("qdrant-client 1.20.0"), "\(table)")

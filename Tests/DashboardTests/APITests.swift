@@ -16,9 +16,9 @@ import Testing
 
         let list = try await server.get("/api/runs")
         #expect(list.status == 200)
-        let runs = list.object["runs"] as! [[String: Any]]
-        #expect(runs.map { ($0["run"] as! [String: Any])["name"] as! String } == ["alpha", "beta"])
-        #expect(runs.map { ($0["run"] as! [String: Any])["status"] as! String } == ["finished", "failed"])
+        let runs = try #require(list.object["runs"] as? [[String: Any]])
+        #expect(runs.map { ($0["run"] as? [String: Any])?["name"] as? String } == ["alpha", "beta"])
+        #expect(runs.map { ($0["run"] as? [String: Any])?["status"] as? String } == ["finished", "failed"])
         // val/loss is key 2: 4 / (1 + s/100) + 2, lowest at the last step (199).
         let lastTrainLoss: Double = 4 / (1 + 199.0 / 100)
         let bestValLoss: Double = lastTrainLoss + 2
@@ -31,13 +31,13 @@ import Testing
             let detail = try await server.get("/api/runs/\(ref)")
             #expect(detail.status == 200)
             let body = detail.object
-            #expect((body["run"] as! [String: Any])["tags"] as! [String: String] == ["team": "ml"])
-            #expect((body["metrics"] as! [[String: Any]]).map { $0["key"] as! String } == ["train/loss", "train/lr", "val/loss"])
-            #expect((body["phases"] as! [[String: Any]]).map { $0["name"] as! String } == ["tokenize", "train"])
-            #expect((body["checkpoints"] as! [[String: Any]]).first?["bytes"] as? Int == 1024)
-            #expect((body["params"] as! [[String: Any]]).map { $0["key"] as! String } == ["training.base_learning_rate", "training.seed"])
-            #expect((body["config"] as! [String: Any])["yaml"] as? String == "training:\n  base_learning_rate: 5e-05\n  seed: 42\n")
-            #expect((body["hardware_peaks"] as! [String: Any])["samples"] as? Int == 4)
+            #expect((body["run"] as? [String: Any])?["tags"] as? [String: String] == ["team": "ml"])
+            #expect((body["metrics"] as? [[String: Any]])?.map { $0["key"] as? String } == ["train/loss", "train/lr", "val/loss"])
+            #expect((body["phases"] as? [[String: Any]])?.map { $0["name"] as? String } == ["tokenize", "train"])
+            #expect((body["checkpoints"] as? [[String: Any]])?.first?["bytes"] as? Int == 1024)
+            #expect((body["params"] as? [[String: Any]])?.map { $0["key"] as? String } == ["training.base_learning_rate", "training.seed"])
+            #expect((body["config"] as? [String: Any])?["yaml"] as? String == "training:\n  base_learning_rate: 5e-05\n  seed: 42\n")
+            #expect((body["hardware_peaks"] as? [String: Any])?["samples"] as? Int == 4)
         }
     }
 
@@ -50,24 +50,24 @@ import Testing
 
         let whole = try await server.get("/api/runs/\(run.id)/metrics?keys=train/loss&buckets=100")
         #expect(whole.status == 200)
-        let series = (whole.object["series"] as! [[String: Any]])[0]
+        let series = try #require((whole.object["series"] as? [[String: Any]])?.first)
         let expected = try store.metricSeries(runID: run.id, key: "train/loss", buckets: 100)
         #expect(series["downsampled"] as? Bool == true)
         #expect(series["steps"] as? [Int] == expected.steps)
-        #expect((series["steps"] as! [Int]).count <= 400)
+        #expect(try #require(series["steps"] as? [Int]).count <= 400)
         #expect(try whole.decode(DashboardData.MetricsResponse.self).series[0].values == expected.values)
 
         let zoomed = try await server.get("/api/runs/long/metrics?keys=train/loss&from=1000&to=1099&buckets=100")
-        let zoomedSeries = (zoomed.object["series"] as! [[String: Any]])[0]
+        let zoomedSeries = try #require((zoomed.object["series"] as? [[String: Any]])?.first)
         #expect(zoomedSeries["downsampled"] as? Bool == false)
         #expect(zoomedSeries["steps"] as? [Int] == Array(1000...1099))
 
         let all = try await server.get("/api/runs/long/metrics")
-        #expect((all.object["series"] as! [[String: Any]]).map { $0["key"] as! String } == ["train/loss"])
+        #expect((all.object["series"] as? [[String: Any]])?.map { $0["key"] as? String } == ["train/loss"])
 
         let hardware = try await server.get("/api/runs/long/hardware")
         #expect(hardware.status == 200)
-        #expect((hardware.object["cpu_percent"] as! [Double]).count == 400)
+        #expect((hardware.object["cpu_percent"] as? [Double])?.count == 400)
     }
 
     @Test func compareOverlaysRunsAndMarksDifferingKeys() async throws {
@@ -81,13 +81,14 @@ import Testing
 
         let reply = try await server.get("/api/compare?runs=a,b,c&buckets=50")
         #expect(reply.status == 200)
-        let params = reply.object["params"] as! [[String: Any]]
-        #expect(params.filter { $0["differs"] as! Bool }.map { $0["key"] as! String } == ["training.lr", "training.steps"])
+        let params = try #require(reply.object["params"] as? [[String: Any]])
+        #expect(params.filter { $0["differs"] as? Bool == true }.map { $0["key"] as? String } == ["training.lr", "training.steps"])
         #expect(params.count == 3)
-        let series = reply.object["series"] as! [String: [[String: Any]]]
+        let series = try #require(reply.object["series"] as? [String: [[String: Any]]])
         #expect(series.keys.sorted() == ["train/loss", "train/lr", "val/loss"])
-        #expect(series["train/loss"]!.count == 3)
-        #expect((series["val/loss"]![2]["steps"] as! [Int]).isEmpty)
+        #expect(series["train/loss"]?.count == 3)
+        let valLoss = try #require(series["val/loss"])
+        #expect(valLoss.count == 3 && (valLoss.last?["steps"] as? [Int])?.isEmpty == true)
     }
 
     @Test func badRequestsAnswer4xxWithAJSONErrorNever500() async throws {
@@ -136,12 +137,12 @@ import Testing
         #expect(json.object["columns"] as? [String] == ["name", "status"])
         #expect(json.object["rows"] as? [[String]] == [["a,b", "finished"]])
         let capped = try await server.get("/api/sql?max_rows=2&q=SELECT%20step%20FROM%20metric_history")
-        #expect((capped.object["rows"] as! [[Int]]).count == 2 && capped.object["truncated"] as? Bool == true)
+        #expect((capped.object["rows"] as? [[Int]])?.count == 2 && capped.object["truncated"] as? Bool == true)
         let csv = try await server.get("/api/sql?format=csv&q=SELECT%20name,%20status%20FROM%20runs")
         #expect(csv.text == "name,status\r\n\"a,b\",finished\r\n")
         #expect(csv.headers["content-disposition"]?.contains("attachment") == true)
         let schema = try await server.get("/api/schema")
-        let names = (schema.object["rows"] as! [[Any]]).map { $0[0] as! String }
+        let names = try #require(schema.object["rows"] as? [[Any]]).map { $0.first as? String }
         #expect(names.contains("runs") && names.contains("metric_history") && names.contains("run_summary"))
     }
 
@@ -156,7 +157,7 @@ import Testing
         #expect(tagged.status == 200)
         #expect(try store.run("a").tags == ["stage": "best"])
         let noted = try await server.post("/api/runs/\(run.id)/note", ["note": "lr too high"])
-        #expect(noted.status == 200 && ((noted.object["run"] as! [String: Any])["note"] as? String) == "lr too high")
+        #expect(noted.status == 200 && ((noted.object["run"] as? [String: Any])?["note"] as? String) == "lr too high")
 
         let foreign = try await server.post("/api/runs/a/tags", ["key": "evil", "value": "1"], origin: "http://attacker.example")
         #expect(foreign.status == 403 && foreign.error.contains("attacker.example"))

@@ -16,34 +16,42 @@ import Testing
 
         // Four writers, each with its own store handle and background flush thread, as four
         // training runs would be.
+        let failures = Locked<[String]>([])
         let writers = (0..<4).map { index in
             Thread {
-                let store = try! ExperimentStore.open(at: path)
-                let run = try! store.startRun(RunSpec(name: "writer-\(index)"))
-                for step in 0..<20_000 {
-                    run.log(step: step, ["train/loss": 1 / Double(step + 1), "val/loss": Double(index)])
-                    if step % 2_000 == 0 { try! run.flush() }
+                do {
+                    let store = try ExperimentStore.open(at: path)
+                    let run = try store.startRun(RunSpec(name: "writer-\(index)"))
+                    for step in 0..<20_000 {
+                        run.log(step: step, ["train/loss": 1 / Double(step + 1), "val/loss": Double(index)])
+                        if step % 2_000 == 0 { try run.flush() }
+                    }
+                    try run.finish()
+                } catch {
+                    failures.update { $0.append("writer \(index): \(error)") }
                 }
-                try! run.finish()
             }
         }
         writers.forEach { $0.start() }
         var answered = 0
+        let deadline = ContinuousClock.now + .seconds(600)   // a guard against a hang, not a speed limit
         while writers.contains(where: { !$0.isFinished }) {
+            try #require(ContinuousClock.now < deadline, "the writers did not finish within 10 minutes")
             let list = try await server.get("/api/runs")
             #expect(list.status == 200)
             for run in list.object["runs"] as? [[String: Any]] ?? [] {
-                let id = (run["run"] as! [String: Any])["id"] as! Int
+                let id = try #require((run["run"] as? [String: Any])?["id"] as? Int)
                 let metrics = try await server.get("/api/runs/\(id)/metrics?buckets=50")
                 #expect(metrics.status == 200, "\(metrics.text)")
                 answered += 1
             }
         }
         let final = try await server.get("/api/runs")
-        let runs = final.object["runs"] as! [[String: Any]]
+        #expect(failures.value == [])
+        let runs = try #require(final.object["runs"] as? [[String: Any]])
         #expect(runs.count == 4)
         #expect(runs.allSatisfy { ($0["metric_points"] as? Int) == 40_000 })
-        #expect(runs.allSatisfy { (($0["run"] as! [String: Any])["status"] as? String) == "finished" })
+        #expect(runs.allSatisfy { (($0["run"] as? [String: Any])?["status"] as? String) == "finished" })
         #expect(answered > 0)
     }
 
@@ -78,6 +86,6 @@ import Testing
         }
         let replaced = try await server.get("/api/runs")
         #expect(replaced.status == 200)
-        #expect((replaced.object["runs"] as! [[String: Any]]).map { ($0["run"] as! [String: Any])["name"] as! String } == ["second", "third"])
+        #expect((replaced.object["runs"] as? [[String: Any]])?.map { ($0["run"] as? [String: Any])?["name"] as? String } == ["second", "third"])
     }
 }

@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func payloadHasTheDocumentedFields() throws {
-        let object = try JSONSerialization.jsonObject(with: Data(CommitText.payload(of: Self.commit).utf8)) as! [String: Any]
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(CommitText.payload(of: Self.commit).utf8)) as? [String: Any])
         #expect(Set(object.keys) == ["hash", "author", "time", "subject", "branches", "files_changed", "insertions", "deletions"])
         #expect(object["time"] as? String == "2024-01-01T10:00:00+05:30")
         #expect(object["insertions"] as? Int == 3)

@@ -91,15 +91,16 @@ import Testing
         let output = try runProcess(try embeddingPython(), [repositoryRoot.appendingPathComponent("scripts/bench/embed_peers.py").path, "readback",
                                                             "--url", server.url, "--collection", "commits", "--ids", idsFile.path,
                                                             "--api-key-env", "READBACK_KEY"], environment: ["READBACK_KEY": "test-key-1"])
-        let answer = try JSONSerialization.jsonObject(with: Data(output.split(separator: "\n").last!.utf8)) as! [String: Any]
+        let last = try #require(output.split(separator: "\n").last, "the readback printed nothing")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "\(last)")
         #expect(answer["count"] as? Int == 7)
-        let points = answer["points"] as! [[String: Any]]
-        let byID = Dictionary(uniqueKeysWithValues: points.map { ($0["id"] as! String, $0) })
+        let points = try #require(answer["points"] as? [[String: Any]])
+        let byID = Dictionary(try points.map { (try #require($0["id"] as? String), $0) }) { first, _ in first }
         for (record, id) in zip(records, ids) {
             let point = try #require(byID[id], "point \(id) of \(record.itemID)")
-            let vector = (point["vector"] as! [NSNumber]).map(\.floatValue)
+            let vector = try #require(point["vector"] as? [NSNumber]).map(\.floatValue)
             #expect(zip(vector, record.vector).allSatisfy { abs($0 - $1) < 1e-6 })
-            let payload = try JSONSerialization.jsonObject(with: Data(record.payloadJSON.utf8)) as! NSDictionary
+            let payload = try #require(try JSONSerialization.jsonObject(with: Data(record.payloadJSON.utf8)) as? NSDictionary)
             #expect(point["payload"] as? NSDictionary == payload)
         }
     }

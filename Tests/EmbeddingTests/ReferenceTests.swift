@@ -27,12 +27,17 @@ extension EncoderTests {
             let embedder = TextEmbedder(model: model, batchSize: 4)
             let ours = try embedder.embed(referenceCorpus)
             #expect(embedder.stats.longTexts >= 3, "the corpus must exercise windows")
+            // Both sides run the same libtorch (Debian's 1.13 and its BLAS) on the same ids and
+            // windows, so the vectors differ only by float32 rounding of sums taken in another
+            // order: measured here, the lowest cosine over the corpus is 0.99999992 (the vectors'
+            // norms are 1 within ~1e-7). 1 - 1e-6 leaves that a margin; a real difference in
+            // the model (a layer norm's epsilon, pooling, a window) falls below it.
             var lowest = 1.0
             for (index, vector) in ours.enumerated() {
                 #expect(model.tokenizer.encode(referenceCorpus[index]) == theirIDs[index], "ids of text \(index)")
                 let reference = theirs[(index * 384)..<((index + 1) * 384)]
                 let cosine = zip(vector, reference).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-                #expect(cosine >= 0.999, "text \(index): cosine \(cosine)")
+                #expect(cosine >= 1 - 1e-6, "text \(index): cosine \(cosine)")
                 #expect(abs(vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
                 lowest = min(lowest, cosine)
             }

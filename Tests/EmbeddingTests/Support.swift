@@ -10,8 +10,9 @@ extension Tag {
     @Tag static var server: Self
 }
 
-/// The libtorch suites run one test at a time: the thread count is process-wide.
-@Suite(.serialized) enum EncoderTests {}
+/// The encoder's suites. They run in parallel with the others: libtorch's thread count is
+/// each thread's own (TrainingTests' IsolationTests holds it).
+@Suite enum EncoderTests {}
 
 /// The directory of the default model that scripts/setup/embeddings.sh unpacks.
 func modelDirectory() throws -> URL {

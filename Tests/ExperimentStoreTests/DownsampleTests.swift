@@ -55,9 +55,10 @@ import Testing
         // Each kept point carries its own value, epoch and time.
         let byStep = Dictionary(uniqueKeysWithValues: history.map { ($0.step, $0) })
         for (index, step) in series.steps.enumerated() {
-            #expect(series.values[index] == byStep[step]!.value)
-            #expect(series.epochs[index] == byStep[step]!.epoch)
-            #expect(series.wallTimes[index] == byStep[step]!.wallTime)
+            let point = try #require(byStep[step], "step \(step) is not in the history")
+            #expect(series.values[index] == point.value)
+            #expect(series.epochs[index] == point.epoch)
+            #expect(series.wallTimes[index] == point.wallTime)
         }
         // The chart's envelope is the full history's: the same global min and max.
         #expect(series.values.compactMap { $0 }.min() == history.compactMap(\.value).min())
@@ -147,7 +148,8 @@ import Testing
         }
         let byStep = Dictionary(uniqueKeysWithValues: history.map { ($0.step, $0) })
         for (index, step) in series.steps.enumerated() {
-            #expect(series.values[index] == byStep[step]!.value && series.wallTimes[index] == byStep[step]!.wallTime)
+            let point = try #require(byStep[step], "step \(step) is not in the history")
+            #expect(series.values[index] == point.value && series.wallTimes[index] == point.wallTime)
         }
     }
 }

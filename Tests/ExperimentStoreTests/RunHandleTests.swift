@@ -104,19 +104,45 @@ import Testing
         #expect(actual == expected, "\(context)")
     }
 
-    @Test func logNeverWaitsAndTheWriterFlushesOnItsOwn() throws {
+    /// log() returns while the run's writer cannot commit: another program (sqlite3) holds
+    /// the store's write lock all along, and nothing reaches the file until it lets go. Then
+    /// the writer commits everything by itself (no flush call) and keeps the heartbeat going.
+    @Test func logNeverWaitsForTheDiskAndTheWriterFlushesOnItsOwn() throws {
         let dir = TempDir()
         let store = try ExperimentStore.open(at: dir.file("s.db"))
         let run = try store.startRun(RunSpec(name: "background"))
-        for step in 0..<1000 { run.log(step: step, ["loss": 1]) }
-        // No flush call: the background writer commits within its interval.
         let reader = try ExperimentStore.open(at: dir.file("s.db"), mode: .readOnly)
+
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [dir.file("s.db")]
+        let holder = try TestChild(sqlite, input: true)
+        holder.send("BEGIN IMMEDIATE;\nSELECT 'held';\n", close: false)
+        try holder.waitFor("the write lock", within: .seconds(60)) { out, _ in out.contains("held") }
+        run.log(step: 0, ["loss": 1])
+        Thread.sleep(forTimeInterval: RunHandle.defaultFlushInterval * 3)   // the writer is now waiting for the lock
+
+        // 100,000 points, past the batch that wakes the writer at once. If log() waited for the
+        // disk it would wait for the lock, which is held until the points are all logged or
+        // the (hang-guard) deadline passes.
+        let logged = DispatchSemaphore(value: 0)
+        Thread {
+            for step in 1...100_000 { run.log(step: step, ["loss": 1]) }
+            logged.signal()
+        }.start()
+        let returned = logged.wait(timeout: .now() + 300) == .success
+        let committedWhileHeld = try reader.metricHistory(runID: run.id, key: "loss").count
+        holder.send("COMMIT;\n")
+        try holder.finish(within: .seconds(60))
+        #expect(returned, "log() waited while another connection held the store's write lock")
+        #expect(committedWhileHeld == 0, "the writer committed while the lock was held: the test did not hold it")
+
         var seen = 0
-        for _ in 0..<600 where seen < 1000 {
+        for _ in 0..<600 where seen < 100_001 {
             Thread.sleep(forTimeInterval: 0.1)
             seen = try reader.metricHistory(runID: run.id, key: "loss").count
         }
-        #expect(seen == 1000)
+        #expect(seen == 100_001)
         let before = try reader.run("background").heartbeatAt
         Thread.sleep(forTimeInterval: RunHandle.defaultFlushInterval * 3)
         #expect(try reader.run("background").heartbeatAt > before)

@@ -26,7 +26,7 @@ import Testing
     @Test func analysePrintsJSON() throws {
         let repo = TempDir()
         try repo.makeRepository()
-        let result = try blocklab(["analyse", "--repo", repo.path, "--format", "json"])
+        let result = try blocklab(["analyse", "--repo", repo.path, "--no-store", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let facts = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(facts["unique_commits"] as? Int == 2 && facts["authors"] as? Int == 1 && facts["is_shallow"] as? Bool == false)
@@ -39,7 +39,7 @@ import Testing
         let cases: [([String], String)] = [
             (["scrape", "--repo", dir.path + "/missing", "--no-store"], "does not exist"),
             (["scrape", "--repo", dir.path, "--no-store"], "is not a git repository"),
-            (["analyse", "--repo", dir.path + "/missing"], "does not exist"),
+            (["analyse", "--repo", dir.path + "/missing", "--no-store"], "does not exist"),
         ]
         for (arguments, message) in cases {
             let result = try blocklab(arguments)

@@ -82,6 +82,22 @@ import Testing
         #expect(last.diffStats[0].diffText == "@@ -1 +1 @@\n-Subproject commit 2222222222222222222222222222222222222222\n+now a file\n")
     }
 
+    /// A shallow clone: every commit it holds, the boundary included (git and the scrape both
+    /// diff it against the empty tree, since its parent is not there), as git log counts them.
+    @Test func shallowCloneMatchesGitLog() throws {
+        let dir = TempDir()
+        try makeRepository(at: dir.file("full"), commits: 40)
+        try shell("git clone -q --depth 15 file://\(dir.file("full")) shallow", in: dir.path)
+        let shallow = dir.file("shallow")
+        #expect(FileManager.default.fileExists(atPath: shallow + "/.git/shallow"))
+        let git = try Self.gitNumstat(shallow)
+        #expect(git.count == 15)
+        #expect(try Self.scrapedNumstat(shallow) == git)
+        // The boundary (the oldest commit here) adds every file it holds: 7 functions and main.swift.
+        let boundary = try shell("git rev-list --max-parents=0 HEAD", in: shallow).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(git[boundary]?.count == 8, "\(git[boundary] ?? [])")
+    }
+
     /// This project's own history (the repository holding this file).
     @Test(.tags(.slow)) func ownHistoryMatchesGitLog() throws {
         var root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()

@@ -41,48 +41,59 @@ private func cpuTicks() throws -> (busy: Double, all: Double, cpus: Int) {
     return (all - fields[3] - fields[4], all, lines.filter { $0.hasPrefix("cpu") && !$0.hasPrefix("cpu ") }.count)
 }
 
-@Test func memoryIsWhatProcMeminfoSays() throws {
-    let monitor = HardwareMonitor()
-    var checked = 0
-    // Other processes move MemAvailable: use a moment when the test's two reads agree within 16 MiB.
-    for _ in 0..<50 where checked == 0 {
-        let before = try meminfo("MemAvailable")
-        let memory = try #require(HardwareMonitor.memory())
-        let sample = monitor.sample()
-        let after = try meminfo("MemAvailable")
-        guard abs(after - before) <= 16 << 20 else { continue }
-        let total = try meminfo("MemTotal")
-        #expect(memory.total == total)
-        let low = min(before, after) - (16 << 20), high = max(before, after) + (16 << 20)
-        #expect(memory.available >= low && memory.available <= high, "\(memory.available) outside \(low)...\(high)")
-        let used = try #require(sample.ramUsedBytes)
-        #expect(used >= total - high && used <= total - low)
-        let percent = try #require(sample.ramPercent)
-        #expect(abs(percent - 100 * Double(used) / Double(total)) < 1e-9)
-        checked += 1
+/// Reads `reading` between two reads of `proc` until those two agree within `slack` bytes
+/// (other threads and processes move the numbers between reads), then returns the reading and
+/// the two /proc values around it. Gives up after `attempts` tries.
+private func bracketed<T>(by proc: () throws -> Int64, slack: Int64, attempts: Int = 2000,
+                          _ reading: () throws -> T) throws -> (reading: T, low: Int64, high: Int64) {
+    for _ in 0..<attempts {
+        let before = try proc()
+        let value = try reading()
+        let after = try proc()
+        if abs(after - before) <= slack { return (value, min(before, after), max(before, after)) }
     }
-    #expect(checked == 1, "MemAvailable never held still long enough to compare")
+    throw NeverHeldStill(description: "/proc never held still within \(slack) bytes over \(attempts) tries")
 }
 
+private struct NeverHeldStill: Error, CustomStringConvertible { let description: String }
+
+@Test func memoryIsWhatProcMeminfoSays() throws {
+    let monitor = HardwareMonitor()
+    let total = try meminfo("MemTotal")
+    // Other processes move MemAvailable: take the monitor's reading at a moment when the
+    // test's own reads on either side of it agree within 16 MiB.
+    let ((memory, sample), low, high) = try bracketed(by: { try meminfo("MemAvailable") }, slack: 16 << 20) {
+        (try #require(HardwareMonitor.memory()), monitor.sample())
+    }
+    #expect(memory.total == total)
+    let slack: Int64 = 16 << 20
+    #expect(memory.available >= low - slack && memory.available <= high + slack, "\(memory.available) outside \(low)...\(high)")
+    let used = try #require(sample.ramUsedBytes)
+    #expect(used >= total - high - slack && used <= total - low + slack)
+    let percent = try #require(sample.ramPercent)
+    #expect(abs(percent - 100 * Double(used) / Double(total)) < 1e-9)
+}
+
+/// This process's RSS, read by the monitor between two reads of /proc/self/statm that agree
+/// (other suites allocate and free in this process at any time, so only readings taken at
+/// the same moment are compared), before and after touching 128 MiB; its peak lies between
+/// two reads of VmHWM, which never falls.
 @Test func rssAndPeakFollowThisProcess() throws {
     let monitor = HardwareMonitor()
-    let rssBefore = try #require(HardwareMonitor.processRSS())
-    let statmBefore = try statmRSS()
-    #expect(abs(rssBefore - statmBefore) <= 4 << 20)
-    // Touch 128 MiB: RSS and its peak both rise by about that much.
+    let slack: Int64 = 4 << 20
+    let before = try bracketed(by: statmRSS, slack: slack) { try #require(HardwareMonitor.processRSS()) }
+    #expect(before.reading >= before.low - slack && before.reading <= before.high + slack, "\(before)")
     let size = 128 << 20
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
     defer { buffer.deallocate() }
     memset(buffer, 1, size)
-    let low = try statmRSS()
-    let sample = monitor.sample()
+    let after = try bracketed(by: statmRSS, slack: slack) { try #require(monitor.sample().processRSSBytes) }
+    #expect(after.reading >= after.low - slack && after.reading <= after.high + slack, "\(after)")
+    let hwmBefore = try statusHWM()
     let peak = try #require(HardwareMonitor.peakRSS())
-    let high = try statmRSS()
-    let rss = try #require(sample.processRSSBytes)
-    #expect(rss >= low - (4 << 20) && rss <= high + (4 << 20), "\(rss) outside \(low)...\(high)")
-    #expect(rss - rssBefore >= Int64(size) - (8 << 20), "RSS rose by \(rss - rssBefore) after touching \(size) bytes")
-    #expect(peak >= rss)
-    #expect(abs(peak - (try statusHWM())) <= 4 << 20)
+    let hwmAfter = try statusHWM()
+    #expect(peak >= hwmBefore && peak <= hwmAfter, "\(peak) outside \(hwmBefore)...\(hwmAfter)")
+    #expect(peak >= after.low - slack)
     #expect(buffer.load(fromByteOffset: size - 1, as: UInt8.self) == 1)
 }
 

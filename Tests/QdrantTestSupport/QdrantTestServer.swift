@@ -24,35 +24,34 @@ public struct TestSetupError: Error, CustomStringConvertible {
 /// or when released.
 public final class QdrantTestServer: @unchecked Sendable {
     public let url: String
-    private let process: Process
+    private let child: TestChild
     private let control: CurlSession
 
     /// The server script, for tests and benchmarks that start it themselves.
     public static let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("qdrant_test_server.py").path
 
+    /// How long the server may take to start, and to stop once asked (a guard against a
+    /// hang: past it the server is killed and the test fails with what it printed).
+    public static let deadline: Duration = .seconds(300)
+
     public init(apiKey: String? = nil) throws {
         let python = try embeddingPython()
-        process = Process()
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [Self.scriptPath] + (apiKey.map { ["--api-key", $0] } ?? [])
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        child = try TestChild(process)
         // The first line is "listening on URL", printed once the socket accepts connections.
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
+        do {
+            try child.waitFor("\"listening on\" line", within: Self.deadline) { out, _ in out.contains("\n") }
+        } catch {
+            child.kill()
+            throw TestSetupError("the Qdrant test server did not start (\(python) \(Self.scriptPath)): \(error)")
         }
-        let text = String(decoding: line, as: UTF8.self)
+        let text = String(child.stdoutSoFar.prefix { $0 != "\n" })
         guard text.hasPrefix("listening on ") else {
-            process.terminate()
-            process.waitUntilExit()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw TestSetupError("the Qdrant test server did not start (\(python) \(Self.scriptPath)): \(stderr)")
+            child.kill()
+            throw TestSetupError("the Qdrant test server did not start (\(python) \(Self.scriptPath)): \(child.printed)")
         }
         url = String(text.dropFirst("listening on ".count))
         control = try CurlSession()
@@ -60,11 +59,12 @@ public final class QdrantTestServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Stops the server (SIGTERM; it removes its temporary shards) and waits for it.
+    /// Stops the server (SIGTERM; it removes its temporary shards) and waits for it; one that
+    /// does not end within `deadline` is killed.
     public func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        guard child.process.isRunning else { return }
+        child.process.terminate()
+        _ = try? child.finish(within: Self.deadline)
     }
 
     /// Queues a fault: after `skip` matching requests pass, the next `count` get `status`.

@@ -25,11 +25,11 @@ import Testing
     @Test func upsertBodyIsJSONWithExactFloats() throws {
         let points = [QdrantPoint(id: PointID.uuid5("a"), vector: [0.1, -2.5e-8, 1], payloadJSON: #"{"k":"v"}"#),
                       QdrantPoint(id: "42", vector: [Float.leastNormalMagnitude, 3, 0.33333334])]
-        let object = try JSONSerialization.jsonObject(with: QdrantClient.upsertBody(points)) as! [String: Any]
-        let list = object["points"] as! [[String: Any]]
+        let object = try #require(try JSONSerialization.jsonObject(with: QdrantClient.upsertBody(points)) as? [String: Any])
+        let list = try #require(object["points"] as? [[String: Any]])
         #expect(list[0]["id"] as? String == PointID.uuid5("a"))
         #expect((list[1]["id"] as? NSNumber)?.intValue == 42)
-        let vector = (list[1]["vector"] as! [NSNumber]).map { Float($0.doubleValue) }
+        let vector = try #require(list[1]["vector"] as? [NSNumber]).map { Float($0.doubleValue) }
         #expect(vector == points[1].vector)
         #expect((list[0]["payload"] as? [String: String]) == ["k": "v"])
     }
@@ -50,8 +50,8 @@ import Testing
             let magnitude = Float.random(in: 0..<1, using: &generator) * Float(sign: .plus, exponent: Int.random(in: -126...127, using: &generator), significand: 1)
             return i % 2 == 0 ? magnitude : -magnitude
         } + [Float.leastNonzeroMagnitude, Float.greatestFiniteMagnitude, -0.0, 0]
-        let object = try JSONSerialization.jsonObject(with: QdrantClient.upsertBody([QdrantPoint(id: "1", vector: vector)])) as! [String: Any]
-        let sent = ((object["points"] as! [[String: Any]])[0]["vector"] as! [NSNumber]).map { Float($0.doubleValue) }
+        let object = try #require(try JSONSerialization.jsonObject(with: QdrantClient.upsertBody([QdrantPoint(id: "1", vector: vector)])) as? [String: Any])
+        let sent = try #require((object["points"] as? [[String: Any]])?.first?["vector"] as? [NSNumber]).map { Float($0.doubleValue) }
         #expect(sent.count == vector.count)
         #expect(zip(sent, vector).allSatisfy { $0.bitPattern == $1.bitPattern || ($0 == 0 && $1 == 0) })
     }

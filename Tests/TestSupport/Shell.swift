@@ -3,9 +3,11 @@ import Foundation
 /// Runs `script` with `bash -euo pipefail` (in `directory` when given) and returns its
 /// stdout; throws `ShellError` with its stderr when it exits non-zero. git ignores the
 /// user's and the system's config and commits as "Fixture" at a fixed date unless the
-/// script or `environment` says otherwise, so hashes are the same on every machine.
+/// script or `environment` says otherwise, so hashes are the same on every machine. A script
+/// still running after `deadline` is killed with what it started, and the call throws.
 @discardableResult
-public func shell(_ script: String, in directory: String? = nil, environment extra: [String: String] = [:]) throws -> String {
+public func shell(_ script: String, in directory: String? = nil, environment extra: [String: String] = [:],
+                  within deadline: Duration = TestChild.defaultDeadline) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/bash")
     process.arguments = ["-euo", "pipefail", "-c", script]
@@ -22,7 +24,7 @@ public func shell(_ script: String, in directory: String? = nil, environment ext
     for (key, value) in extra { environment[key] = value }
     process.environment = environment
     process.standardInput = FileHandle.nullDevice
-    let (status, stdout, stderr) = try ChildOutput.collect(process)
+    let (status, stdout, stderr) = try ChildOutput.collect(process, within: deadline)
     guard status == 0 else { throw ShellError(script: script, status: status, stderr: stderr) }
     return stdout
 }

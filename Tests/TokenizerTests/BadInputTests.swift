@@ -7,12 +7,12 @@ import Testing
         do { try body(); return nil } catch let error as TokenizerError { return error.message } catch { return "\(error)" }
     }
 
-    @Test func emptyCorpus() {
+    @Test func emptyCorpus() throws {
         #expect(message { _ = try BPETrainer(vocabularySize: 300).train([]) }?.contains("corpus is empty") == true)
         #expect(message { _ = try BPETrainer(vocabularySize: 300).train(["", "<|endoftext|>"]) }?.contains("corpus is empty") == true)
-        let directory = try! makeTemporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try! "\n\n".write(toFile: directory + "/empty.jsonl", atomically: true, encoding: .utf8)
+        try "\n\n".write(toFile: directory + "/empty.jsonl", atomically: true, encoding: .utf8)
         #expect(message { _ = try DatasetBuilder(.init()).build(inputs: [directory + "/empty.jsonl"], output: directory, sha256: fakeSHA256) }?
             .contains("no commit or file_chunk records") == true)
     }

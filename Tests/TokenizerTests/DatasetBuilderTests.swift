@@ -84,8 +84,8 @@ import Testing
         #expect(Int(file.header.sequenceCount) == manifest.train.sequences)
         #expect(Int(file.header.padTokenID) == tokenizer.endOfTextID)
         #expect(Int(file.header.vocabularySize) == tokenizer.vocabularySize)
-        #expect(manifest.train.streamTokens + manifest.val.streamTokens
-            == manifest.tokensBySource["commit"]! + manifest.tokensBySource["file_chunk"]!)
+        let commitTokens = try #require(manifest.tokensBySource["commit"]), chunkTokens = try #require(manifest.tokensBySource["file_chunk"])
+        #expect(manifest.train.streamTokens + manifest.val.streamTokens == commitTokens + chunkTokens)
         #expect(manifest.train.storedTokens == manifest.train.sequences * 16)
     }
 
@@ -120,11 +120,9 @@ import Testing
     }
 
     @Test func chronologicalHoldsOutTheNewestCommits() throws {
-        let records = try DatasetRecord.read(file: { () -> String in
-            let path = NSTemporaryDirectory() + "chrono-\(UUID().uuidString).jsonl"
-            try! Self.fixtureJSONL().write(toFile: path, atomically: true, encoding: .utf8)
-            return path
-        }())
+        let path = NSTemporaryDirectory() + "chrono-\(UUID().uuidString).jsonl"
+        try Self.fixtureJSONL().write(toFile: path, atomically: true, encoding: .utf8)
+        let records = try DatasetRecord.read(file: path)
         let split = DatasetSplit.split(records, method: .chronological, validationFraction: 0.25, seed: 42)
         #expect(split.validation == [9, 10, 11])  // the three newest of twelve commits
         #expect(split.train.count == 12)

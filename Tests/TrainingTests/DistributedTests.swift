@@ -117,9 +117,8 @@ import Torch
                     let group = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: 2, timeout: 20)
                     let sum = try group.sum([Double(rank + 1), 10 * Double(rank + 1)])
                     let gathered = try group.gather(Array(repeating: UInt8(rank + 65), count: rank + 1))
-                    // Different initial weights on each rank. The seed is libtorch's one global
-                    // generator, which both threads share, so each rank keeps what it started with.
-                    let model = try Results.seeded { try Torch.manualSeed(UInt64(rank + 1)); return try GPTModel(config: config) }
+                    // Different initial weights on each rank, each from its model's own seed.
+                    let model = try GPTModel(config: config, seed: UInt64(rank + 1))
                     let initial = try model.read(parameter: 0)
                     if rank == 0 { results.rankZeroInitial = initial }
                     try group.broadcast(parameters: model, from: 0)
@@ -130,13 +129,13 @@ import Torch
             }
         }
         threads.forEach { $0.start() }
-        #expect(results.wait(for: 2), "\(results.errors)")
+        try #require(results.wait(for: 2, within: .seconds(300)), "the ranks did not both report within 5 minutes: \(results.errors)")
+        #expect(results.errors.isEmpty, "\(results.errors)")
         let zero = try #require(results.value(0)), one = try #require(results.value(1))
         #expect(zero.sum == [3, 30] && one.sum == [3, 30])
         #expect(zero.gathered == [[65], [66, 66]] && one.gathered == zero.gathered)
         let rankZeroWeights = try #require(results.rankZeroInitial)
-        try Torch.manualSeed(2)
-        #expect(try GPTModel(config: config).read(parameter: 0) != rankZeroWeights)   // rank 1 started elsewhere
+        #expect(try GPTModel(config: config, seed: 2).read(parameter: 0) != rankZeroWeights)   // rank 1 started elsewhere
         #expect(zero.weights == rankZeroWeights && one.weights == rankZeroWeights)
     }
 
@@ -161,15 +160,15 @@ private final class Results: @unchecked Sendable {
     }
     private var initial: [Float]?
 
-    /// Seeding and initialising a model as one step: the threads share libtorch's generator.
-    private static let seeding = NSLock()
-    static func seeded<T>(_ body: () throws -> T) rethrows -> T { try seeding.withLock { try body() } }
-
-    /// Waits until `count` ranks reported (values or errors); whether all gave values.
-    func wait(for count: Int) -> Bool {
+    /// Waits until `count` ranks reported (values or errors), or the deadline passes (a guard
+    /// against a hang: the group's own timeout should end a lost rank first); whether they all did.
+    func wait(for count: Int, within deadline: Duration) -> Bool {
+        let end = Date().addingTimeInterval(Double(deadline.components.seconds))
         lock.lock()
         defer { lock.unlock() }
-        while values.count + errors.count < count { lock.wait() }
-        return errors.isEmpty
+        while values.count + errors.count < count {
+            if !lock.wait(until: end) { return values.count + errors.count >= count }
+        }
+        return true
     }
 }

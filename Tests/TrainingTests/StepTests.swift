@@ -13,8 +13,7 @@ extension LibtorchTests {
             let tokens = (0..<(4 * 8)).map { _ in Int64.random(in: 0..<30, using: &rng) }
             let targets = (0..<(4 * 8)).map { _ in Int64.random(in: 0..<30, using: &rng) }
             func run(microBatches: Int, batch: Int) throws -> (StepResult, [Float]) {
-                try Torch.manualSeed(3)
-                let model = try GPTModel(config: GPTConfig(vocabSize: 30, nPositions: 8, nEmbd: 16, nLayer: 1, nHead: 2, dropout: 0))
+                let model = try GPTModel(config: GPTConfig(vocabSize: 30, nPositions: 8, nEmbd: 16, nLayer: 1, nHead: 2, dropout: 0), seed: 3)
                 let optimizer = try AdamW(model: model)
                 let r = try optimizer.step(tokens: tokens, targets: targets, microBatches: microBatches, batch: batch, time: 8,
                                            learningRate: 1e-3, maxGradNorm: 0)

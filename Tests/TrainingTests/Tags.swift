@@ -5,6 +5,7 @@ extension Tag {
     @Tag static var slow: Self
 }
 
-/// The suites that use libtorch run one test at a time: its generator and thread count are
-/// process-wide, and the determinism and resume tests reseed it between steps.
-@Suite(.serialized) enum LibtorchTests {}
+/// The suites that use libtorch. They run in parallel with each other and with every other
+/// suite: each model owns its generator and each thread its libtorch thread count
+/// (IsolationTests holds both), so no test can change another's numbers.
+@Suite enum LibtorchTests {}

@@ -12,19 +12,17 @@ enum CLI {
     }
 
     /// Runs `blocklab ARGS` (or another `executable`) with `stdin` as its input and waits for
-    /// it; in `directory` when given.
+    /// it; in `directory` when given. A command still running after `deadline` is killed and
+    /// this throws with what it printed.
     @discardableResult
     static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:],
-                    directory: String? = nil, executable: String = binary) throws -> Result {
+                    directory: String? = nil, executable: String = binary,
+                    within deadline: Duration = TestChild.defaultDeadline) throws -> Result {
         let process = start(arguments, environment: environment, directory: directory, executable: executable)
-        let input = process.standardInput as! Pipe
-        try process.run()
-        let collector = OutputCollector(process)
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        let (out, err) = collector.finish()
-        return Result(status: process.terminationStatus, stdout: out, stderr: err)
+        let child = try TestChild(process, input: true)
+        child.send(stdin)
+        let result = try child.finish(within: deadline)
+        return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
     /// A process ready to start, with pipes for stdin, stdout and stderr.
@@ -50,36 +48,17 @@ enum CLI {
     }
 }
 
-/// Drains a running process's stdout and stderr on background threads, chunk by chunk, so
-/// a test can wait for a line while the process runs (`waitFor`) and read everything at the end.
+/// Drains a running process's stdout and stderr (`TestChild`), so a test can wait for a
+/// line while the process runs (`waitFor`) and read everything at the end (`finish`, which
+/// waits for the process to exit, with a deadline).
 final class OutputCollector: @unchecked Sendable {
-    private var out = Data()
-    private var err = Data()
-    private let lock = NSLock()
-    private let group = DispatchGroup()
+    private let child: TestChild
 
-    init(_ process: Process) {
-        let outHandle = (process.standardOutput as! Pipe).fileHandleForReading
-        let errHandle = (process.standardError as! Pipe).fileHandleForReading
-        drain(outHandle) { self.out.append($0) }
-        drain(errHandle) { self.err.append($0) }
-    }
-
-    private func drain(_ handle: FileHandle, into append: @escaping @Sendable (Data) -> Void) {
-        group.enter()
-        DispatchQueue.global().async {
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                self.lock.withLock { append(chunk) }
-            }
-            self.group.leave()
-        }
-    }
+    init(_ process: Process) { child = TestChild(running: process) }
 
     /// What the process has printed so far.
-    var stdoutSoFar: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
-    var stderrSoFar: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
+    var stdoutSoFar: String { child.stdoutSoFar }
+    var stderrSoFar: String { child.stderrSoFar }
 
     /// Polls until `condition` holds for (stdout, stderr) so far, or `polls` × 50 ms pass
     /// (a guard against hanging, not a time limit on what is tested). Returns whether it held.
@@ -92,9 +71,25 @@ final class OutputCollector: @unchecked Sendable {
         return condition(stdoutSoFar, stderrSoFar)
     }
 
-    func finish() -> (String, String) {
-        group.wait()
-        return lock.withLock { (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self)) }
+    /// Polls until `condition` holds for (stdout, stderr) so far; throws with what the process
+    /// printed when it exits first or the deadline passes (then it is killed, with what it started).
+    func waitFor(_ what: String, within deadline: Duration = TestChild.defaultDeadline,
+                 _ condition: (String, String) -> Bool) throws {
+        try child.waitFor(what, within: deadline, condition)
+    }
+
+    /// As `finish`, with stdout as the bytes printed.
+    func finishData(within deadline: Duration = TestChild.defaultDeadline) throws -> (Data, String) {
+        let result = try child.finish(within: deadline)
+        return (result.stdoutData, result.stderr)
+    }
+
+    /// Waits for the process to exit and its output to end; at the deadline kills it (and what
+    /// it started) and throws with what it printed.
+    @discardableResult
+    func finish(within deadline: Duration = TestChild.defaultDeadline) throws -> (String, String) {
+        let result = try child.finish(within: deadline)
+        return (result.stdout, result.stderr)
     }
 }
 

@@ -13,6 +13,10 @@ import Testing
          "--set", "training.distributed.timeout_seconds=20"] + more.flatMap { ["--set", $0] }
     }
 
+    /// How long a rank or launcher may take to reach what a test waits for (a guard against a
+    /// hang: past it the processes are killed and the test fails with what they printed).
+    static let rankDeadline: Duration = .seconds(300)
+
     /// A long run (it is stopped by the test), checkpointing every 5 steps.
     static let endless = ["training.max_steps=100000", "epoch_calculation.min_epochs=10000", "epoch_calculation.max_epochs=10000",
                           "training.batch_size=4", "training.checkpoint_every_steps=5"]
@@ -36,7 +40,8 @@ import Testing
                                  + common(dir, endless))
         try launcher.run()
         let output = OutputCollector(launcher)
-        #expect(Ranks.waitForFile(dir.file(String(format: "\(out)/step-%06d", step))))
+        let checkpoint = dir.file(String(format: "\(out)/step-%06d", step))
+        try output.waitFor("checkpoint \(step)", within: Self.rankDeadline) { _, _ in FileManager.default.fileExists(atPath: checkpoint) }
         return (launcher, output, Ranks.workers(of: launcher.processIdentifier))
     }
 
@@ -150,8 +155,7 @@ import Testing
         process.standardError = Pipe()
         try process.run()
         let output = OutputCollector(process)
-        #expect(Ranks.ended(process))
-        let (_, stderr) = output.finish()
+        let (_, stderr) = try output.finish(within: Self.rankDeadline)
         #expect(process.terminationStatus == 0, "\(stderr)")
         #expect(try Self.query(dir, "SELECT status, world_size FROM runs") == [["finished", "2"]])
         #expect(try Self.query(dir, "SELECT COUNT(DISTINCT step) FROM metric_history WHERE key = 'train/loss'") == [["6"]])
@@ -165,8 +169,7 @@ import Testing
         let (launcher, output, workers) = try Self.launchEndless(dir, out: "model", until: 10)
         let rank1 = try #require(workers[1], "the launcher's workers: \(workers)")
         kill(rank1, SIGKILL)
-        #expect(Ranks.ended(launcher), "the launcher and rank 0 ended by themselves")
-        let (_, stderr) = output.finish()
+        let (_, stderr) = try output.finish(within: Self.rankDeadline)   // the launcher and rank 0 end by themselves
         #expect(launcher.terminationStatus == 1)
         #expect(stderr.contains("blocklab train: rank 1 was killed by signal 9"))
         let run = try Self.query(dir, "SELECT status, error FROM runs")
@@ -191,8 +194,7 @@ import Testing
         try TrainCommandTests.tokenize(in: dir)
         let (launcher, output, workers) = try Self.launchEndless(dir, out: "a", until: 5)
         kill(try #require(workers[0]), SIGKILL)
-        #expect(Ranks.ended(launcher))
-        _ = output.finish()
+        try output.finish(within: Self.rankDeadline)
         #expect(launcher.terminationStatus == 128 + SIGKILL)
         #expect(workers.values.allSatisfy(Ranks.isGone))
         let listed = try CLI.run(["runs", "--store", dir.file("s.db"), "--format", "csv"])
@@ -202,12 +204,10 @@ import Testing
         let port = try Ranks.freePort()
         let (zero, zeroOutput) = try Self.startRank(0, port: port, ["--out", dir.file("b")] + Self.common(dir, Self.endless))
         let (one, oneOutput) = try Self.startRank(1, port: port, ["--out", dir.file("b")] + Self.common(dir, Self.endless))
-        #expect(Ranks.waitForFile(dir.file("b/step-000005")))
+        try zeroOutput.waitFor("checkpoint 5", within: Self.rankDeadline) { _, _ in FileManager.default.fileExists(atPath: dir.file("b/step-000005")) }
         kill(zero.processIdentifier, SIGKILL)
-        zero.waitUntilExit()
-        #expect(Ranks.ended(one), "rank 1 ended by itself")
-        _ = zeroOutput.finish()
-        let (_, said) = oneOutput.finish()
+        try zeroOutput.finish(within: Self.rankDeadline)
+        let (_, said) = try oneOutput.finish(within: Self.rankDeadline)   // rank 1 ends by itself
         #expect(one.terminationStatus == 1)
         #expect(said.contains("error (rank 1): rank 0 (which serves the process group and owns the run) was lost at step "), "\(said)")
     }
@@ -220,8 +220,7 @@ import Testing
         let (launcher, output, workers) = try Self.launchEndless(dir, out: "model", until: 5)
         #expect(workers.count == 2)
         kill(launcher.processIdentifier, SIGINT)
-        #expect(Ranks.ended(launcher))
-        _ = output.finish()
+        try output.finish(within: Self.rankDeadline)
         #expect(launcher.terminationStatus == 130)
         #expect(workers.values.allSatisfy(Ranks.isGone), "\(workers)")
         #expect(try Self.query(dir, "SELECT status, error FROM runs") == [["killed", "stopped by SIGINT"]])
@@ -250,8 +249,8 @@ import Testing
         try TrainCommandTests.tokenize(in: dir)
         let port = try Ranks.freePort()
         let (process, output) = try Self.startRank(1, port: port, ["--out", dir.file("model")] + Self.common(dir, ["training.distributed.timeout_seconds=3"]))
-        #expect(Ranks.ended(process))
-        let result = (status: process.terminationStatus, stderr: output.finish().1)
+        let stderr = try output.finish(within: Self.rankDeadline).1
+        let result = (status: process.terminationStatus, stderr: stderr)
         #expect(result.status == 1)
         #expect(result.stderr.contains("error (rank 1): could not join the process group: could not reach the master at 127.0.0.1:\(port) within 3 s. Check --master-addr and --master-port"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("s.db")))
@@ -267,8 +266,7 @@ import Testing
             try Self.startRank(r, port: port, ["--out", dir.file("model")] + Self.common(dir, ["training.max_steps=5", "training.base_learning_rate=\(rate)"]))
         }
         let zero = try rank(0, "1e-3"), one = try rank(1, "2e-3")
-        #expect(Ranks.ended(zero.0) && Ranks.ended(one.0))
-        let (_, zeroSaid) = zero.1.finish(), (_, oneSaid) = one.1.finish()
+        let (_, zeroSaid) = try zero.1.finish(within: Self.rankDeadline), (_, oneSaid) = try one.1.finish(within: Self.rankDeadline)
         #expect(zero.0.terminationStatus == 1 && one.0.terminationStatus == 1)
         let message = try #require(try Self.query(dir, "SELECT status, error FROM runs").first)
         #expect(message[0] == "failed")

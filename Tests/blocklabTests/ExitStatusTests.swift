@@ -91,28 +91,21 @@ import Testing
     @Test func aStoreLockedPastTheBusyTimeoutEnds75() throws {
         let dir = TempDir()
         let store = try store(in: dir)
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = ["-c", """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", """
             import sqlite3, sys
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
             c.execute("BEGIN IMMEDIATE")
             print("locked", flush=True)
             sys.stdin.read()
             """, store]
-        holder.standardInput = Pipe()
-        holder.standardOutput = Pipe()
-        holder.standardError = Pipe()
-        try holder.run()
-        let held = OutputCollector(holder)
-        defer {
-            try? (holder.standardInput as? Pipe)?.fileHandleForWriting.close()
-            holder.waitUntilExit()
-            _ = held.finish()
-        }
-        #expect(held.waitFor { out, _ in out.contains("locked") }, "the lock holder started: \(held.stderrSoFar)")
+        let holder = try TestChild(process, input: true)
+        try holder.waitFor("the lock holder's 'locked'") { out, _ in out.contains("locked") }
         let tag = try CLI.run(["tag", "one", "team=ml", "--store", store])
         #expect(tag.status == 75 && tag.stderr.contains("stayed locked by another process"), "\(tag)")
+        holder.send("")  // closes its stdin: it ends and lets the lock go
+        #expect(try holder.finish().status == 0)
     }
 
     @Test func badConfigEnds78() throws {

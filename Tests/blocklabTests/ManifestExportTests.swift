@@ -64,8 +64,8 @@ import Testing
         let scrapeOutputs = try #require(phase1["outputs"] as? [[String: Any]])
         #expect(scrapeOutputs.map { $0["name"] as? String } == ["commits.jsonl", "files.jsonl"])
         for output in scrapeOutputs {
-            let expected = try sha256(output["path"] as! String, in: dir)
-            #expect(output["sha256"] as? String == expected, "\(output["name"]!)")
+            let expected = try sha256(try #require(output["path"] as? String), in: dir)
+            #expect(output["sha256"] as? String == expected, "\(output["name"] ?? "no name")")
         }
         for key in ["phase_2_tokenize", "phase_3_embeddings", "phase_4_training"] {
             #expect(try object(scrapeResults[key], key)["status"] as? String == "not_run", "\(key)")
@@ -91,7 +91,8 @@ import Testing
         #expect(training["path"] as? String == dir.file("data/train.bin") && validation["path"] as? String == dir.file("data/val.bin"))
         #expect(sequences["epochs"] as? Int == (dataset["epochs"] as? [String: Any])?["value"] as? Int)
         let phase2 = try object(try object(tokenize["phase_results"], "phase_results")["phase_2_tokenize"], "phase_2_tokenize")
-        #expect(phase2["num_sequences"] as? Int == (datasetTrain["sequences"] as! Int) + (datasetVal["sequences"] as! Int))
+        let trainSequences = try #require(datasetTrain["sequences"] as? Int), valSequences = try #require(datasetVal["sequences"] as? Int)
+        #expect(phase2["num_sequences"] as? Int == trainSequences + valSequences)
         #expect(try object(tokenize["training_parameters"], "training_parameters")["source"] as? String == "tokenize")
 
         // Phase 4: what the trainer recorded, step by step, and what it wrote in training_report.json.
@@ -216,8 +217,7 @@ import Testing
         }
         #expect(flushed, "the metric point reached the store")
         kill(live.0.processIdentifier, SIGKILL)
-        live.0.waitUntilExit()
-        _ = live.1.finish()
+        try live.1.finish()
 
         let file = dir.file("m.json")
         let exported = try CLI.run(["export", "foreign", "--store", store, "--out", file])

@@ -32,8 +32,7 @@ enum ManifestSchema {
         process.standardError = Pipe()
         try process.run()
         let collector = OutputCollector(process)
-        process.waitUntilExit()
-        let (out, err) = collector.finish()
+        let (out, err) = try collector.finish()
         guard process.terminationStatus == 0 else { throw TestFailure("jsonschema failed (\(process.terminationStatus)): \(err)") }
         return out.split(separator: "\n").map(String.init)
     }

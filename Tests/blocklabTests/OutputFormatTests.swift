@@ -60,7 +60,7 @@ import Testing
                 try RunFixtures.crashed(store: store, name: "crashed-\(format.rawValue)")
             }),
             Case(arguments: ["merge", dir.file("other.db")], needle: "metric_points"),
-            Case(arguments: ["analyse", "--repo", repo], needle: "main"),
+            Case(arguments: ["analyse", "--repo", repo, "--no-store"], needle: "main"),
             Case(arguments: ["scrape", "--repo", repo, "--out", dir.file("scrape-again"), "--no-store"], needle: "commits_with_errors"),
             Case(arguments: ["tokenize", "--input", dir.file("scrape/commits.jsonl"), "--out", dir.file("data-again"),
                              "--vocab-size", "300", "--sequence-length", "32", "--no-store"], needle: "sequence_length"),

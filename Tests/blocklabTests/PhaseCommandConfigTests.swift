@@ -80,6 +80,6 @@ import Testing
         let result = try CLI.run(["train", "--data", dir.file("none"), "--config", Self.config, "--store", store, "--set", "scrape.workers=0"])
         #expect(result.status != 0 && result.stderr.contains("scrape.workers must be positive"), "\(result.stderr)")
         let runs = try CLI.run(["sql", "SELECT status, error FROM runs", "--store", store, "--format", "csv"])
-        #expect(runs.stdout == "status,error\r\nfailed,scrape.workers must be positive (or auto)\r\n", "\(runs.stdout)")
+        #expect(runs.stdout == "status,error\r\nfailed,\(Self.config): scrape.workers must be positive (or auto)\r\n", "\(runs.stdout)")
     }
 }

@@ -34,12 +34,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = ["-sf"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return data
+        return Data(try ChildOutput.collect(process).stdout.utf8)
     }
 
     /// Qdrant's own count of the collection's points (its REST API); nil when it has no such collection.

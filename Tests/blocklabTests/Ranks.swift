@@ -52,39 +52,6 @@ enum Ranks {
     /// Whether process `pid` is gone (and reaped).
     static func isGone(_ pid: pid_t) -> Bool { kill(pid, 0) == -1 && errno == ESRCH }
 
-    /// Polls (bounded by a count, not a clock) until `path` exists; whether it did.
-    @discardableResult
-    static func waitForFile(_ path: String, polls: Int = 6000) -> Bool {
-        for _ in 0..<polls {
-            if FileManager.default.fileExists(atPath: path) { return true }
-            usleep(50_000)
-        }
-        return FileManager.default.fileExists(atPath: path)
-    }
-
-    /// Polls until `condition` holds; whether it did.
-    @discardableResult
-    static func waitUntil(polls: Int = 6000, _ condition: () -> Bool) -> Bool {
-        for _ in 0..<polls {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
-    /// Waits (bounded by a count of polls, a guard against hanging, not a time limit on what is
-    /// tested) for `process` to end; if it does not, kills it and its workers and returns false.
-    static func ended(_ process: Process, polls: Int = 6000) -> Bool {
-        if waitUntil(polls: polls, { !process.isRunning }) {
-            process.waitUntilExit()
-            return true
-        }
-        for pid in workers(of: process.processIdentifier).values { kill(pid, SIGKILL) }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        return false
-    }
-
     /// Every float32 tensor of a safetensors file, by name (the format: an 8-byte little-endian
     /// header length, a JSON header of dtype, shape and data offsets, then the data).
     static func tensors(_ path: String) throws -> [String: [Float]] {

@@ -10,7 +10,7 @@ enum RunFixtures {
         let process = CLI.start(["ingest", "--store", store, "--name", name])
         try process.run()
         let collector = OutputCollector(process)
-        let input = (process.standardInput as! Pipe).fileHandleForWriting
+        let input = try #require(process.standardInput as? Pipe).fileHandleForWriting
         input.write(Data("sync\n".utf8))
         #expect(collector.waitFor { _, err in err.contains("line 1") }, "ingest started")
         return (process, collector, input)
@@ -20,15 +20,13 @@ enum RunFixtures {
     static func crashed(store: String, name: String) throws {
         let (process, collector, _) = try live(store: store, name: name)
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        _ = collector.finish()
+        try collector.finish()
     }
 
     /// Ends a live run by closing its input: the run is `finished`.
     static func finish(_ live: (Process, OutputCollector, FileHandle)) throws {
         try live.2.close()
-        live.0.waitUntilExit()
-        _ = live.1.finish()
+        try live.1.finish()
         #expect(live.0.terminationStatus == 0)
     }
 }

@@ -30,7 +30,7 @@ import Testing
 
         #expect(try names(store, ["reap"]) == ["dead"])
         let statuses = try rows(store, "SELECT name, status, ended_at IS NOT NULL AS ended FROM runs ORDER BY id")
-        #expect(statuses.map { "\($0["name"]!) \($0["status"]!) \($0["ended"]!)" } == ["done finished 1", "dead crashed 1", "alive running 0"])
+        #expect(statuses.map { "\($0["name"] ?? "nil") \($0["status"] ?? "nil") \($0["ended"] ?? "nil")" } == ["done finished 1", "dead crashed 1", "alive running 0"])
         #expect(try names(store, ["reap"]) == [], "a second reap finds nothing")
 
         try RunFixtures.finish(live)
@@ -145,14 +145,15 @@ import Testing
         let snapshot = try #require(try rows(store, "SELECT yaml, sha256 FROM config_snapshots").first)
         #expect(config["yaml"] as? String == snapshot["yaml"] as? String && config["sha256"] as? String == snapshot["sha256"] as? String)
         let params = try rows(store, "SELECT key, value FROM params ORDER BY key")
-        #expect(manifest["params"] as? [String: String] == Dictionary(uniqueKeysWithValues: params.map { ($0["key"] as! String, $0["value"] as! String) }))
+        let storedParams = try params.map { (try #require($0["key"] as? String), try #require($0["value"] as? String)) }
+        #expect(manifest["params"] as? [String: String] == Dictionary(uniqueKeysWithValues: storedParams))
         #expect(params.count == 2)
 
         let metrics = try #require(manifest["metrics"] as? [String: [String: Any]])
         let summaries = try rows(store, "SELECT key, count, min, min_step, max, max_step, value AS last, step AS last_step FROM latest_metrics")
-        #expect(Set(metrics.keys) == Set(summaries.map { $0["key"] as! String }) && metrics.count == 2)
+        #expect(Set(metrics.keys) == Set(summaries.compactMap { $0["key"] as? String }) && summaries.count == 2 && metrics.count == 2)
         for summary in summaries {
-            let key = summary["key"] as! String
+            let key = try #require(summary["key"] as? String)
             for field in ["count", "min", "min_step", "max", "max_step", "last", "last_step"] {
                 let exported = number(metrics[key]?[field]), stored = number(summary[field])
                 #expect(exported != nil && exported == stored, "\(key).\(field): \(String(describing: exported)) vs \(String(describing: stored))")
@@ -214,7 +215,7 @@ import Testing
         func best(_ row: [String: Any]) -> [String] {
             (row["best"] as? [Any] ?? []).map { entry in
                 guard let entry = entry as? [String: Any] else { return "-" }
-                return "\(entry["value"]!)@\(entry["step"]!)"
+                return "\(entry["value"] ?? "nil")@\(entry["step"] ?? "nil")"
             }
         }
 

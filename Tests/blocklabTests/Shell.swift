@@ -11,17 +11,12 @@ func parseCSV(_ text: String) throws -> [[String]] {
         rows = csv.reader(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline=""), strict=True)
         print(json.dumps(list(rows)))
         """]
-    process.standardInput = Pipe()
-    process.standardOutput = Pipe()
-    process.standardError = Pipe()
-    try process.run()
-    let collector = OutputCollector(process)
-    let input = (process.standardInput as! Pipe).fileHandleForWriting
-    input.write(Data(text.utf8))
-    try input.close()
-    process.waitUntilExit()
-    let (out, err) = collector.finish()
-    guard process.terminationStatus == 0 else { throw TestFailure("not valid CSV: \(err)") }
-    guard let rows = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String]] else { throw TestFailure("python printed \(out)") }
+    let child = try TestChild(process, input: true)
+    child.send(text)
+    let result = try child.finish()
+    guard result.status == 0 else { throw TestFailure("not valid CSV: \(result.stderr)") }
+    guard let rows = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String]] else {
+        throw TestFailure("python printed \(result.stdout)")
+    }
     return rows
 }

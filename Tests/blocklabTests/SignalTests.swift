@@ -20,7 +20,7 @@ import Testing
         let process = CLI.start(["ingest", "--store", store, "--name", "stopped", "--flush-interval", "3600"])
         try process.run()
         let collector = OutputCollector(process)
-        let input = (process.standardInput as! Pipe).fileHandleForWriting
+        let input = try #require(process.standardInput as? Pipe).fileHandleForWriting
         // 2000 metric lines, then one unusable line: its report on stderr means every line
         // before it has been read and buffered.
         input.write(Data((metricLines(0..<2000) + "sync\n").utf8))
@@ -28,8 +28,7 @@ import Testing
         #expect(try query(store, "SELECT COUNT(*) FROM metrics") == ["0"])
 
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-        _ = collector.finish()
+        try collector.finish()
         #expect(process.terminationStatus == 128 + signal)
         let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
         #expect(try query(store, "SELECT status, error FROM runs") == ["killed,stopped by \(name)"])
@@ -57,8 +56,7 @@ import Testing
         #expect(kill(child, 0) == 0)
 
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-        _ = collector.finish()
+        try collector.finish()
         #expect(process.terminationStatus == 128 + signal)
         #expect(kill(child, 0) == -1 && errno == ESRCH, "the command is gone (it got the signal and was reaped)")
         #expect(try query(store, "SELECT status, error FROM runs") == ["killed,/bin/sh was killed by signal \(signal)"])
@@ -81,8 +79,7 @@ import Testing
         let collector = OutputCollector(process)
         #expect(collector.waitFor { _, _ in FileManager.default.fileExists(atPath: dir.file("model/step-000010")) })
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        _ = collector.finish()
+        try collector.finish()
         #expect(process.terminationStatus == 128 + SIGTERM)
         #expect(try query(store, "SELECT status, error FROM runs") == ["killed,stopped by SIGTERM"])
         let newest = try #require(try query(store, "SELECT path FROM checkpoints ORDER BY step DESC LIMIT 1").first)

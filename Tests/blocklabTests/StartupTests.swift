@@ -10,12 +10,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
         process.arguments = ["-d", binary]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, text, _) = try ChildOutput.collect(process)
+        #expect(status == 0)
         return text.split(separator: "\n").filter { $0.contains("(NEEDED)") }.compactMap { line in
             line.firstIndex(of: "[").map { String(line[line.index(after: $0)...].dropLast()) }
         }
@@ -46,11 +42,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
         process.arguments = ["--dyn-syms", "--wide", CLI.binary]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try ChildOutput.collect(process).stdout
         let symbols = text.split(separator: "\n").map { $0.split(separator: " ") }.filter { $0.count >= 8 && $0[0].hasSuffix(":") && $0[0].dropLast().allSatisfy(\.isNumber) }
         #expect(symbols.contains { $0[6] == "UND" && $0[7].hasPrefix("sqlite3_open") }, "readelf read the table: \(symbols.count) symbols")
         let exported = symbols.filter { $0[6] != "UND" && $0[4] != "LOCAL" }.map { String($0[7]) }
@@ -93,7 +85,7 @@ import Testing
         let process = CLI.start(["ingest", "--store", store, "--name", "live"], environment: missing)
         try process.run()
         let collector = OutputCollector(process)
-        let input = (process.standardInput as! Pipe).fileHandleForWriting
+        let input = try #require(process.standardInput as? Pipe).fileHandleForWriting
         input.write(Data(metricLines(0..<10).utf8) + Data("sync\n".utf8))
         #expect(collector.waitFor { _, err in err.contains("line 11") })
         // /proc files report no size: read until the end, not a stat's worth.
@@ -105,8 +97,7 @@ import Testing
         #expect(executable.hasSuffix("/blocklab-full"), "\(executable)")
         #expect(!maps.contains("libtorch") && !maps.contains("libc10"))
         try input.close()
-        process.waitUntilExit()
-        _ = collector.finish()
+        try collector.finish()
         #expect(process.terminationStatus == 0)
 
         for arguments in [["runs"], ["show", "live"], ["metrics", "live", "--format", "csv"], ["sql", "SELECT COUNT(*) FROM metrics"],

@@ -20,7 +20,7 @@ import Testing
     func startIngest(store: String, name: String) throws -> (Process, OutputCollector, FileHandle) {
         let process = CLI.start(["ingest", "--store", store, "--name", name])
         try process.run()
-        return (process, OutputCollector(process), (process.standardInput as! Pipe).fileHandleForWriting)
+        return (process, OutputCollector(process), try #require(process.standardInput as? Pipe).fileHandleForWriting)
     }
 
     /// Polls until the store holds `points` metric rows (or two minutes pass); returns the count.
@@ -111,8 +111,7 @@ import Testing
         #expect(try waitForPoints(store, 10_000) == 10_000)
         input.write(Data(metricLines(5000..<6000).utf8))
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        _ = collector.finish()
+        try collector.finish()
         #expect(process.terminationReason == .uncaughtSignal)
 
         #expect(try CLI.run(["sql", "PRAGMA integrity_check", "--store", store, "--format", "csv"]).stdout == "integrity_check\r\nok\r\n")
@@ -130,14 +129,13 @@ import Testing
         let dir = TempDir()
         let store = dir.file("s.db")
         try CLI.run(["ingest", "--store", store, "--name", "init"], stdin: "")  // create it once
-        let writers = (0..<4).map { index -> (Process, OutputCollector) in
+        let writers = try (0..<4).map { index -> (Process, OutputCollector, FileHandle) in
             let process = CLI.start(["ingest", "--store", store, "--name", "writer-\(index)"])
-            try! process.run()
-            return (process, OutputCollector(process))
+            try process.run()
+            return (process, OutputCollector(process), try #require(process.standardInput as? Pipe).fileHandleForWriting)
         }
-        let feeders = writers.map { process, _ in
+        let feeders = writers.map { _, _, input in
             Thread {
-                let input = (process.standardInput as! Pipe).fileHandleForWriting
                 for chunk in 0..<10 {
                     input.write(Data(metricLines(chunk * 2500..<(chunk + 1) * 2500, keys: ["loss", "lr", "acc"]).utf8))
                     Thread.sleep(forTimeInterval: 0.05)
@@ -155,9 +153,8 @@ import Testing
         }
         #expect(queries > 0)
         #expect(readerErrors.isEmpty, "\(readerErrors)")
-        for (process, collector) in writers {
-            process.waitUntilExit()
-            let (_, err) = collector.finish()
+        for (process, collector, _) in writers {
+            let (_, err) = try collector.finish()
             #expect(process.terminationStatus == 0, "\(err)")
             #expect(!err.lowercased().contains("locked"))
         }
@@ -215,34 +212,13 @@ import Testing
         #expect(unknown.status != 0)
     }
 
-    @Test func aFullDiskStopsIngestWithAClearErrorAndAnIntactStore() throws {
-        let dir = TempDir()
-        let mountPoint = dir.file("tiny")
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        // A 400 KiB tmpfs is the full disk. Mounting needs root (or CAP_SYS_ADMIN), which the
-        // tests have here and in CI; without it this test fails and says so.
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=400k", "tmpfs", mountPoint]
-        let mountErrors = Pipe()
-        mount.standardError = mountErrors
-        do { try mount.run() } catch {
-            Issue.record("cannot run /bin/mount to make a full disk: \(error)")
-            return
-        }
-        let mountMessage = String(decoding: mountErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        mount.waitUntilExit()
-        guard mount.terminationStatus == 0 else {
-            Issue.record("cannot mount a 400 KiB tmpfs at \(mountPoint) to make a full disk (run the tests as root): \(mountMessage)")
-            return
-        }
-        defer {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [mountPoint]
-            try? umount.run()
-            umount.waitUntilExit()
-        }
+    /// A 400 KiB tmpfs is the full disk. Mounting one needs root (or CAP_SYS_ADMIN), which the
+    /// tests have in CI; elsewhere this test is skipped, saying so.
+    @Test(.enabled(if: TmpfsMount.isPossible, "needs root or CAP_SYS_ADMIN to mount a 400 KiB tmpfs as the full disk"))
+    func aFullDiskStopsIngestWithAClearErrorAndAnIntactStore() throws {
+        let disk = try TmpfsMount(size: "400k")
+        defer { withExtendedLifetime(disk) {} }
+        let mountPoint = disk.path
         let store = mountPoint + "/s.db"
         let result = try CLI.run(["ingest", "--store", store, "--name", "big"], stdin: metricLines(0..<40_000, keys: ["a", "b", "c"]))
         #expect(result.status != 0)
@@ -325,7 +301,7 @@ import Testing
         #expect(try CLI.run(["delete", "far", "--store", store]).status == 0)
         #expect(try count(store, "SELECT COUNT(*) FROM metrics") == 20)
         let csv = try CLI.run(["metrics", "near", "--key", "loss", "--store", store, "--format", "csv"])
-        #expect(csv.stdout.hasPrefix("key,step,value,epoch,time\r\nloss,0,0.0,,"))
+        #expect(csv.stdout.hasPrefix("key,step,value,epoch,wall_time\r\nloss,0,0.0,,"))
         let wrongKey = try CLI.run(["metrics", "near", "--key", "nope", "--store", store])
         #expect(wrongKey.status != 0 && wrongKey.stderr.contains("loss, lr"))
     }

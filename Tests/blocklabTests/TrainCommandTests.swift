@@ -17,19 +17,14 @@ import Testing
                       "eos_token_id": tok.eos_token_id}))
     """#
 
-    /// Runs a Python script; its stdout. Expects exit status 0 (stderr is dropped).
+    /// Runs a Python script; its stdout. Expects exit status 0 (else shows its stderr).
     static func runPython(_ python: String, _ arguments: [String]) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(python) \(arguments.first ?? "") exited \(process.terminationStatus)")
-        return data
+        let (status, stdout, stderr) = try ChildOutput.collect(process)
+        #expect(status == 0, "\(python) \(arguments.first ?? "") exited \(status): \(stderr.suffix(3000))")
+        return Data(stdout.utf8)
     }
 
     @Test func trainGenerateAndLoadInHuggingFace() throws {
@@ -120,7 +115,7 @@ import Testing
         let dir = TempDir()
         try Self.tokenize(in: dir)
         let result = try CLI.run(["train", "--data", dir.file("data"), "--store", dir.file("s.db"), "--set", "model.preset=tiny",
-                                  "--set", "training.batch_size=0"])
+                                  "--set", "training.batch_size=0"], directory: dir.path)   // no ./training_config.yaml there
         #expect(result.status != 0)
         #expect(result.stderr.contains("training.batch_size must be positive (or auto), got 0"))
         let runs = try CLI.run(["sql", "SELECT status, error FROM runs", "--store", dir.file("s.db"), "--format", "csv"])
@@ -281,8 +276,7 @@ import Testing
             polls += 1
         }
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        _ = collector.finish()
+        try collector.finish()
         #expect(process.terminationStatus == 130)
         let killed = try CLI.run(["sql", "SELECT id, status FROM runs", "--store", dir.file("s.db"), "--format", "csv"])
         #expect(killed.stdout.contains("1,killed"))

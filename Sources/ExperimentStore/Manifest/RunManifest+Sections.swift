@@ -89,8 +89,10 @@ extension RunManifest {
     }
 
     /// One phase: how it ended, when, what it wrote (artifacts and, for training,
-    /// checkpoints, with sha256), its error, and the original's per-phase numbers (present
-    /// once the phase finished: `commits_processed`, `num_sequences`, `embedding_dimension`, ...).
+    /// checkpoints, with sha256), its error, and the original's per-phase numbers. Each
+    /// phase has a fixed set of keys (`ownFields`): its numbers are always present, `null`
+    /// where the phase did not record them (a phase that did not run, or a program logging
+    /// through `ingest` that sent other stats), never guessed.
     public struct PhaseResult: Codable, Sendable {
         public struct Output: Codable, Sendable {
             public var kind: String
@@ -122,5 +124,47 @@ extension RunManifest {
         public var modelSizeMb: Double?
         public var epochs: Double?
         public var steps: Int?
+        /// The per-phase numbers this phase always writes (`null` when not recorded).
+        public var ownFields: [CodingKeys] = []
+
+        public enum CodingKeys: String, CodingKey, Sendable {
+            case status, phase, timestamp, durationSeconds, outputs, error, outputFile, sizeMb
+            case commitsProcessed, commitsWithErrors, numSequences, totalTokens, embeddingDimension, model
+            case modelDir, modelSizeMb, epochs, steps
+        }
+
+        /// Each phase's own numbers, by the key of `phase_results`.
+        static let fields: [String: [CodingKeys]] = [
+            "phase_0_analyze": [],
+            "phase_1_scrape": [.commitsProcessed, .commitsWithErrors],
+            "phase_2_tokenize": [.numSequences, .totalTokens],
+            "phase_3_embeddings": [.embeddingDimension, .model, .commitsProcessed],
+            "phase_4_training": [.epochs, .steps, .numSequences, .modelDir, .modelSizeMb],
+        ]
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(status, forKey: .status)
+            try c.encode(_phase, forKey: .phase)
+            try c.encode(_timestamp, forKey: .timestamp)
+            try c.encode(_durationSeconds, forKey: .durationSeconds)
+            try c.encode(outputs, forKey: .outputs)
+            try c.encode(_error, forKey: .error)
+            try c.encode(_outputFile, forKey: .outputFile)
+            try c.encode(_sizeMb, forKey: .sizeMb)
+            func own<T: Encodable>(_ value: T?, _ key: CodingKeys) throws {
+                if let value { try c.encode(value, forKey: key) } else if ownFields.contains(key) { try c.encodeNil(forKey: key) }
+            }
+            try own(commitsProcessed, .commitsProcessed)
+            try own(commitsWithErrors, .commitsWithErrors)
+            try own(numSequences, .numSequences)
+            try own(totalTokens, .totalTokens)
+            try own(embeddingDimension, .embeddingDimension)
+            try own(model, .model)
+            try own(modelDir, .modelDir)
+            try own(modelSizeMb, .modelSizeMb)
+            try own(epochs, .epochs)
+            try own(steps, .steps)
+        }
     }
 }

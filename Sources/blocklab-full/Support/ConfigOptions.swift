@@ -10,7 +10,7 @@ import StoreCommands
 struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The config (default: ./training_config.yaml if present, else built-in defaults).", valueName: "file"))
     var config: String?
-    @Option(name: .long, help: ArgumentHelp("A profile of the config's `profiles` section, e.g. quick or full.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("A profile: quick or full (built in), or another of the config's `profiles` section.", valueName: "name"))
     var profile: String?
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set training.max_steps=100 (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
@@ -23,8 +23,12 @@ struct ConfigOptions: ParsableArguments {
     /// The file's text (nil: no file); an unreadable `--config` names the fix.
     func yaml(implicitFile: Bool = true) throws -> String? {
         guard let path = path(implicitFile: implicitFile) else { return nil }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("the config \(path) does not exist: pass an existing YAML file with --config (without --config, ./training_config.yaml or the built-in defaults are read)")
+        }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CLIError("cannot read the config \(path): pass an existing YAML file with --config", status: .notFound)
+            throw CLIError("cannot read the config \(path) (not readable, or not UTF-8 text): pass a readable YAML file with --config",
+                           status: FileManager.default.fileExists(atPath: path) ? .dataError : .notFound)
         }
         return text
     }

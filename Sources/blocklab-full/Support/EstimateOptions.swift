@@ -30,7 +30,8 @@ struct EstimateOptions: ParsableArguments {
         return flags.list
     }
 
-    /// The built-in config's estimate with these flags (`analyse`, which reads no config file).
+    /// The built-in config's estimate with these flags (what `validate` checks; the commands
+    /// apply `overrides` to the config they read).
     var parameters: RepositoryAnalysis.EstimateParameters {
         var p = PipelineConfig().estimate
         if let targetTokens { p.targetTokens = targetTokens }

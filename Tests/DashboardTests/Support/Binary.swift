@@ -27,37 +27,37 @@ enum Binary {
 
 /// `blocklab ui --port 0` in its own process; the port is read from the line it prints.
 final class UIProcess {
-    let process = Process()
+    let child: TestChild
     let base: String
 
+    /// How long the server may take to print its address, or to stop once asked (a guard
+    /// against a hang: past it the server is killed and the test fails with what it printed).
+    static let deadline: Duration = .seconds(300)
+
     init(store: String, extra: [String] = [], environment: [String: String] = [:]) throws {
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: Binary.path)
         process.arguments = ["ui", "--store", store, "--port", "0"] + extra
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let range = text.range(of: #"http://[^/ ]+:\d+"#, options: .regularExpression) else {
-            process.waitUntilExit()
-            throw BrowserError("blocklab ui did not start (status \(process.terminationStatus)): \(text)")
+        child = try TestChild(process)
+        let pattern = #"http://[^/ ]+:\d+"#
+        try child.waitFor("its address", within: Self.deadline) { out, _ in out.range(of: pattern, options: .regularExpression) != nil }
+        let text = child.stdoutSoFar
+        guard let range = text.range(of: pattern, options: .regularExpression) else {
+            throw BrowserError("blocklab ui did not start: \(child.printed)")
         }
         base = String(text[range]).replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
     }
 
+    var process: Process { child.process }
+
     deinit { stop() }
 
     func stop() {
-        guard process.isRunning else { return }
-        process.interrupt()
-        process.waitUntilExit()
+        guard child.process.isRunning else { return }
+        child.process.interrupt()
+        _ = try? child.finish(within: Self.deadline)
     }
 }
 
@@ -85,8 +85,13 @@ final class IngestProcess {
         process.waitUntilExit()
     }
 
+    /// Closes its input and waits for it to end (five minutes at most, then it is killed: a
+    /// guard against a hang).
     func finish() {
         try? input.fileHandleForWriting.close()
+        let end = ContinuousClock.now + .seconds(300)
+        while process.isRunning && ContinuousClock.now < end { usleep(20_000) }
+        if process.isRunning { ProcessTree.kill(pid) }
         process.waitUntilExit()
     }
 }

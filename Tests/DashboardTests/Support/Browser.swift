@@ -6,9 +6,9 @@ import Testing
 /// chromium-driver). The Python comes from $BLOCKLAB_BROWSER_PYTHON, which
 /// scripts/setup/dashboard.sh prints; without it the browser tests fail, loudly.
 final class Browser {
-    private let process = Process()
-    private let input = Pipe(), output = Pipe(), errors = Pipe()
-    private var buffer = Data()
+    private let child: TestChild
+    /// How much of the driver's stdout has been read as answers.
+    private var consumed = 0
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -21,44 +21,47 @@ final class Browser {
         return folder
     }()
 
+    /// How long the driver may take to start, or to answer a command beyond the command's
+    /// own timeout (a guard against a hang: past it the driver and its browser are killed and
+    /// the test fails with what the driver printed).
+    static let deadline: Duration = .seconds(300)
+
     init() throws {
         guard let python = ProcessInfo.processInfo.environment["BLOCKLAB_BROWSER_PYTHON"], !python.isEmpty else {
             throw BrowserError("BLOCKLAB_BROWSER_PYTHON is not set: run `bash scripts/setup/dashboard.sh` and export what it prints (scripts/test.sh does both)")
         }
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [Self.packageRoot.appendingPathComponent("scripts/browser/driver.py").path]
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let hello = readLine()
+        child = try TestChild(process, input: true)
+        let hello = try readLine(within: Self.deadline)
         guard (try? JSONSerialization.jsonObject(with: hello) as? [String: Any])?["ready"] as? Bool == true else {
-            process.waitUntilExit()
-            let detail = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw BrowserError("the browser driver did not start: \(String(decoding: hello, as: UTF8.self)) \(detail.suffix(1500))")
+            child.kill()
+            throw BrowserError("the browser driver did not start: \(String(decoding: hello, as: UTF8.self))\(child.printed)")
         }
     }
 
     deinit { quit() }
 
-    private func readLine() -> Data {
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Data(buffer[buffer.startIndex..<newline])
-                buffer = Data(buffer[buffer.index(after: newline)...])
-                return line
-            }
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { return Data() }
-            buffer.append(chunk)
+    /// The driver's next line of stdout. Past the deadline, or when the driver exits first, it
+    /// is killed and this throws with what it printed.
+    private func readLine(within deadline: Duration) throws -> Data {
+        var line = Data()
+        try child.waitFor("an answer from the browser driver", within: deadline) { out, _ in
+            let bytes = Array(out.utf8)
+            guard consumed <= bytes.count, let newline = bytes[consumed...].firstIndex(of: UInt8(ascii: "\n")) else { return false }
+            line = Data(bytes[consumed..<newline])
+            consumed = newline + 1
+            return true
         }
+        return line
     }
 
     @discardableResult
-    private func send(_ command: [String: Any]) throws -> [String: Any] {
-        guard process.isRunning else { throw BrowserError("the browser driver has exited") }
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: command) + Data("\n".utf8))
-        let line = readLine()
+    private func send(_ command: [String: Any], within deadline: Duration = deadline) throws -> [String: Any] {
+        guard child.process.isRunning else { throw BrowserError("the browser driver has exited\(child.printed)") }
+        child.send(String(decoding: try JSONSerialization.data(withJSONObject: command), as: UTF8.self) + "\n", close: false)
+        let line = try readLine(within: deadline)
         guard let answer = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
             throw BrowserError("the browser driver answered: \(String(decoding: line, as: UTF8.self))")
         }
@@ -75,7 +78,7 @@ final class Browser {
     /// under test. Returns the value and how long it took.
     @discardableResult
     func wait(_ script: String, timeout: Double = 120) throws -> (value: Any?, waitedMs: Double) {
-        let answer = try send(["op": "wait", "js": script, "timeout": timeout])
+        let answer = try send(["op": "wait", "js": script, "timeout": timeout], within: .seconds(timeout) + Self.deadline)
         return (answer["value"], answer["waited_ms"] as? Double ?? 0)
     }
 
@@ -97,9 +100,9 @@ final class Browser {
     }
 
     func quit() {
-        guard process.isRunning else { return }
+        guard child.process.isRunning else { return }
         _ = try? send(["op": "quit"])
-        process.waitUntilExit()
+        _ = try? child.finish(within: Self.deadline)
     }
 }
 

@@ -14,7 +14,7 @@ enum Fixtures {
         // `config` keys are `training.NAME`; the snapshot holds them under a `training` section.
         let section = Dictionary(uniqueKeysWithValues: config.map { (String($0.key.dropFirst("training.".count)), JSONValue.string($0.value)) })
         let json = JSONValue.object(["training": .object(section)]).jsonString()
-        let yaml = "training:\n" + section.keys.sorted().map { "  \($0): \(config["training." + $0]!)\n" }.joined()
+        let yaml = "training:\n" + config.sorted { $0.key < $1.key }.map { "  \($0.key.dropFirst("training.".count)): \($0.value)\n" }.joined()
         let run = try store.startRun(RunSpec(name: name, tags: tags, config: ConfigSnapshot(yaml: yaml, resolvedJSON: Data(json.utf8)),
                                              sourceRepository: "/src/repo", sourceCommit: "0123456789abcdef"))
         try run.startPhase("tokenize")

@@ -59,7 +59,7 @@ final class TestServer: @unchecked Sendable {
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await Self.session.data(for: request)
-        let http = response as! HTTPURLResponse
+        guard let http = response as? HTTPURLResponse else { throw DashboardError(status: 500, "\(path) answered without an HTTP response") }
         var fields = [String: String]()
         for (name, value) in http.allHeaderFields { fields["\(name)".lowercased()] = "\(value)" }
         return Reply(status: http.statusCode, body: data, headers: fields)
