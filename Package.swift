@@ -143,8 +143,9 @@ let commandTargets: [Target] = [
     // The commit BlockLab was built from (`blocklab version`): a header scripts/build.sh fills in.
     .target(name: "BuildInfo"),
     // The commands that read or edit the store (runs, show, sql, export, ...) and the output
-    // conventions every command shares (--format, tables, CSV, --store): they link the store only.
-    .target(name: "StoreCommands", dependencies: [argumentParser, "ExperimentStore", "HardwareMonitor"]),
+    // conventions every command shares (--format, tables, CSV, --store): they link the store, and
+    // Yams to read the one key of the config they need (store.path).
+    .target(name: "StoreCommands", dependencies: [argumentParser, "ExperimentStore", "HardwareMonitor", yams]),
     // `blocklab`, the command people type: runs the store commands itself (milliseconds to start)
     // and execs `blocklab-full` beside it for every other command.
     .executableTarget(name: "blocklab", dependencies: [argumentParser, "ExperimentStore", "StoreCommands"],

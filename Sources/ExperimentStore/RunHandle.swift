@@ -79,7 +79,8 @@ public final class RunHandle: @unchecked Sendable {
     }
 
     /// Writes everything still buffered and the final status, in one synced transaction,
-    /// and stops the writer. Calling it again does nothing.
+    /// stops the writer, and checkpoints the store (`ExperimentStore.checkpoint`), so a copy
+    /// of the store file alone holds the run. Calling it again does nothing.
     public func finish(status: RunStatus = .finished, error: String? = nil) throws {
         precondition(status != .running, "finish with a final status")
         control.lock()
@@ -95,6 +96,7 @@ public final class RunHandle: @unchecked Sendable {
         let failure = state.lastError
         control.unlock()
         _ = Self.open.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) }
+        store.checkpoint()  // the store file alone now holds the whole run
         if let failure { throw failure }
     }
 

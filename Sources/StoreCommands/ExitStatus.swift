@@ -83,9 +83,9 @@ package enum ExitStatus: Int32, CaseIterable, Sendable {
 
     static func of(_ error: StoreError) -> ExitStatus {
         switch error {
-        case .notFound, .runNotFound, .fileMissing: return .notFound
+        case .notFound, .runNotFound, .noRuns, .mergeSourceNotFound, .fileMissing: return .notFound
         case .ambiguousRun: return .usage
-        case .notADatabase, .corrupt, .newerSchema, .invalid: return .dataError
+        case .notADatabase, .notABlockLabStore, .corrupt, .damagedWAL, .newerSchema, .invalid: return .dataError
         case .cannotCreate, .diskFull: return .cannotCreate
         case .readOnly: return .permission
         case .busy: return .busy

@@ -37,7 +37,7 @@ struct AnalyseCommand: ParsableCommand {
         if noStore {
             analysis = try phase.run(nil).analysis
         } else {
-            let store = try storeOptions.openForWriting()
+            let store = try storeOptions.openForWriting(config: .resolved(loaded.store.path))
             let repo = URL(fileURLWithPath: source.repo).standardizedFileURL.path
             let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(AnalysePhase.name.configSections))
             let run = try store.startRun(RunSpec(name: name, config: snapshot, sourceRepository: repo, sourceCommit: scraper.headCommit))
@@ -49,7 +49,7 @@ struct AnalyseCommand: ParsableCommand {
                 try? run.finish(status: .failed, error: "\(error)")
                 throw error
             }
-            Console.notice("blocklab analyse: recorded run \(run.id) in \(storeOptions.path)")
+            Console.notice("blocklab analyse: recorded run \(run.id) in \(store.path)")
         }
         try output.printRecord(json: try ScrapeCommand.encoder.encode(analysis)) { printTable(analysis) }
     }

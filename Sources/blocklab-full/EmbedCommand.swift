@@ -49,7 +49,7 @@ struct EmbedCommand: ParsableCommand {
         try Torch.load()
         let throwaway = noStore ? try ThrowawayStore(for: "embed") : nil
         defer { throwaway?.remove() }
-        let store = try throwaway?.store ?? storeOptions.openForWriting()
+        let store = try throwaway?.store ?? storeOptions.openForWriting(config: .resolved(loaded.store.path))
         TerminationSignals.endRunsOnSignal()
         var phase = EmbeddingPhase(commitsFile: URL(fileURLWithPath: input), config: config.embeddings)
         phase.inputs.force = force

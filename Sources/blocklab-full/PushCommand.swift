@@ -27,7 +27,9 @@ struct PushCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.openForWriting()
+        // A run to push must be recorded already: a mistyped --store is named, never made.
+        let store = try storeOptions.openExistingForWriting()
+        defer { store.checkpoint() }
         let options = QdrantPush.Options(url: qdrantUrl, collection: collection, apiKey: try qdrant.apiKey(), batchSize: batchSize,
                                          model: model, force: force, timeouts: qdrant.timeouts)
         let meter = Progress(label: "blocklab push")

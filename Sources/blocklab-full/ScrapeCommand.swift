@@ -81,7 +81,7 @@ struct ScrapeCommand: ParsableCommand {
             try? run?.finish(status: .failed, error: "\(error)")
             throw error
         }
-        if let run { meter.note("recorded run \(run.id) in \(storeOptions.path)") }
+        if let run { meter.note("recorded run \(run.id) in \(run.store.path)") }
         guard let summary = outputs.summary else { return }
         try output.printRecord(json: try ScrapeCommand.encoder.encode(summary)) {
             print(OutputOptions.table(headers: ["output", "records", "bytes"], rows: [
@@ -96,7 +96,7 @@ struct ScrapeCommand: ParsableCommand {
 
     /// The run, whose snapshot is the sections the two phases read, as resolved.
     private func startRun(_ config: PipelineConfig, yaml: String?, head: String?) throws -> RunHandle {
-        let store = try storeOptions.openForWriting()
+        let store = try storeOptions.openForWriting(config: .resolved(config.store.path))
         let sections = Array(Set(AnalysePhase.name.configSections + ScrapePhase.name.configSections)).sorted()
         let repo = URL(fileURLWithPath: source.repo).standardizedFileURL.path
         let run = try store.startRun(RunSpec(name: name, config: ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(sections)),

@@ -69,7 +69,7 @@ struct TokenizeCommand: ParsableCommand {
         try DatasetBuilder(options).validate()
         var run: RunHandle?
         if !noStore {
-            let store = try storeOptions.openForWriting()
+            let store = try storeOptions.openForWriting(config: .resolved(loaded.store.path))
             let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(TokenizePhase.name.configSections))
             run = try store.startRun(RunSpec(name: name, config: snapshot))
             TerminationSignals.endRunsOnSignal()
@@ -84,7 +84,7 @@ struct TokenizeCommand: ParsableCommand {
                     return outputs
                 }
                 try run.finish()
-                tokenizeDisplay.note("recorded run \(run.id) in \(storeOptions.path)")
+                tokenizeDisplay.note("recorded run \(run.id) in \(run.store.path)")
             } else {
                 outputs = try phase.run(nil, progress: tokenizeDisplay)
             }

@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
         warnOfTheDefaultModel(options)
         let throwaway = noStore ? try ThrowawayStore(for: "train") : nil
         defer { throwaway?.remove() }
-        let store = try throwaway?.store ?? storeOptions.openForWriting()
+        let store = try throwaway?.store ?? storeOptions.openForWriting(config: .file(configuration.path(implicitFile: resume == nil)))
         let outcome: TrainOutcome
         TerminationSignals.endRunsOnSignal()
         outcome = try TrainPhase.runAlone(options, store: store)
@@ -96,8 +96,8 @@ struct TrainCommand: ParsableCommand {
               config.training.model.preset != "tiny" else { return }
         let preset = config.training.model.preset
         let model = ["gpt2": "GPT-2 124M", "gpt2-medium": "GPT-2 355M"][preset] ?? preset
-        FileHandle.standardError.write(Data(("blocklab train: no config file (no --config, no ./training_config.yaml): training "
+        Console.warning("blocklab train: no config file (no --config, no ./training_config.yaml): training "
             + "\(model) (model.preset \(preset)), the built-in default; for a small model pass --profile quick or "
-            + "--set model.preset=tiny\n").utf8))
+            + "--set model.preset=tiny")
     }
 }

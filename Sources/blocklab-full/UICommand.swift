@@ -27,8 +27,9 @@ struct UICommand: AsyncParsableCommand {
             }
             token = value
         }
-        let server = try DashboardServer(.init(storePath: storeOptions.path, host: host, port: port, token: token))
-        let host = self.host, store = storeOptions.path, hasToken = token != nil
+        let storePath = try storeOptions.path
+        let server = try DashboardServer(.init(storePath: storePath, host: host, port: port, token: token))
+        let host = self.host, store = storePath, hasToken = token != nil
         try await server.run(handleSignals: true) { port in
             let shown = host.contains(":") ? "[\(host)]" : host
             let line = "BlockLab dashboard on http://\(shown):\(port)/ (store \(store))"

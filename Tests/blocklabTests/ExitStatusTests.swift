@@ -48,6 +48,20 @@ import Testing
         try Data("not a database, just text\n".utf8).write(to: URL(fileURLWithPath: dir.file("notes.db")))
         let notAStore = try both(["runs", "--store", dir.file("notes.db")])
         #expect(notAStore.status == 65 && notAStore.stderr.contains("not a BlockLab store"), "\(notAStore)")
+        try shell("python3 -c 'import sqlite3; c = sqlite3.connect(\"\(dir.file("other.db"))\"); c.execute(\"CREATE TABLE notes(t)\"); c.commit()'")
+        let foreign = try both(["tag", "1", "x=y", "--store", dir.file("other.db")])
+        #expect(foreign.status == 65 && foreign.stderr.contains("an SQLite database, but not a BlockLab store"), "\(foreign)")
+    }
+
+    @Test func anAmbiguousRunEnds64AndAnEmptyStore66() throws {
+        let dir = TempDir()
+        let store = try store(in: dir)
+        #expect(try CLI.run(["ingest", "--store", store, "--name", "one"], stdin: metricLines(0..<3)).status == 0)
+        let ambiguous = try both(["show", "one", "--store", store])
+        #expect(ambiguous.status == 64 && ambiguous.stderr.contains("matches 2 runs"), "\(ambiguous)")
+        for id in ["1", "2"] { #expect(try CLI.run(["delete", id, "--yes", "--store", store]).status == 0) }
+        let none = try both(["show", "latest", "--store", store])
+        #expect(none.status == 66 && none.stderr.contains("has no runs"), "\(none)")
     }
 
     @Test func missingThingsEnd66() throws {

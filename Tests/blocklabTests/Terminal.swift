@@ -27,9 +27,16 @@ enum Terminal {
         var output: String
         /// The step that did not happen in time, or nil.
         var failure: String?
+        /// The terminal is the command's stdout and stderr both.
+        var stdout: String { output }
     }
 
     static let ctrlC = "\u{03}"
+
+    /// Runs a command that asks a `[y/N]` question, and types `answer` and Enter when it asks.
+    static func run(_ arguments: [String], answer: String) throws -> Result {
+        try run(arguments, steps: [.expect("[y/N]"), .send(answer + "\n")])
+    }
 
     static func run(_ arguments: [String], environment: [String: String] = [:], unset: [String] = ["BLOCKLAB_STORE"],
                     executable: String = CLI.binary, steps: [Step] = [], timeout: Double = 120) throws -> Result {
