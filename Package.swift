@@ -62,7 +62,7 @@ let gitCommandDependencies: [Target.Dependency] = ["GitHistory"]
 // Tokenizer and dataset.
 let tokenizerTargets: [Target] = [
     .target(name: "Tokenizer", dependencies: ["TrainingPlan", "DurableFiles", heap]),
-    .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TrainingPlan"]),
+    .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "TrainingPlan"]),
 ]
 let tokenizerCommandDependencies: [Target.Dependency] = ["Tokenizer"]
 
