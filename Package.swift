@@ -62,7 +62,7 @@ let gitCommandDependencies: [Target.Dependency] = ["GitHistory"]
 // Tokenizer and dataset.
 let tokenizerTargets: [Target] = [
     .target(name: "Tokenizer", dependencies: ["TrainingPlan", "DurableFiles", heap]),
-    .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TrainingPlan"]),
+    .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "TrainingPlan"]),
 ]
 let tokenizerCommandDependencies: [Target.Dependency] = ["Tokenizer"]
 
@@ -114,7 +114,7 @@ let embeddingCommandDependencies: [Target.Dependency] = ["Embedding", "Qdrant"]
 
 // Benchmarks: one file per benchmark and one support file; their Python peers are scripts/bench/*.py.
 let benchTargets: [Target] = [
-    .target(name: "Benchmarks", dependencies: [argumentParser, subprocess, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
+    .target(name: "Benchmarks", dependencies: [argumentParser, subprocess, "StoreCommands", "ExperimentStore", "HardwareMonitor", "TrainingPlan",
                                                "GitHistory", "Tokenizer", "Training", "Dashboard", "Torch", "Embedding", "Qdrant"]),
     .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "ExperimentStore"]),
 ]
@@ -144,6 +144,8 @@ let staticSwiftRuntime: [LinkerSetting] = [.unsafeFlags(
         + ["-Xlinker", "--end-group"])]
 
 let commandTargets: [Target] = [
+    // The commit BlockLab was built from (`blocklab version`): a header scripts/build.sh fills in.
+    .target(name: "BuildInfo"),
     // The commands that read or edit the store (runs, show, sql, export, ...) and the output
     // conventions every command shares (--format, tables, CSV, --store): they link the store, and
     // Yams to read the one key of the config they need (store.path).
@@ -156,7 +158,7 @@ let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab-full",
         dependencies: [argumentParser, yams, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
-                       "DurableFiles", "Benchmarks", "StoreCommands"]
+                       "DurableFiles", "Benchmarks", "StoreCommands", "BuildInfo"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
             + dashboardCommandDependencies + embeddingCommandDependencies + pipelineCommandDependencies
     ),

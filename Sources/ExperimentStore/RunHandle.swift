@@ -100,10 +100,19 @@ public final class RunHandle: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// What was logged and is not yet committed: buffered, or in the write under way. What a
+    /// process that must end before its final flush completes says it leaves unwritten.
+    public var unwritten: (points: Int, hardwareSamples: Int) {
+        pending.withLock { ($0.batch.count + $0.inFlight.points, $0.batch.hardware.count + $0.inFlight.hardware) }
+    }
+
     // MARK: Every open run of this process
 
     /// Runs started in this process and not yet finished.
     private static let open = Mutex([ObjectIdentifier: RunHandle]())
+
+    /// The runs of this process not yet finished, by id.
+    public static var openRuns: [RunHandle] { open.withLock { $0.values.sorted { $0.id < $1.id } } }
 
     /// Finishes every run of this process that is still open, each after a final flush:
     /// what a command does when it is told to stop (SIGINT, SIGTERM). Errors are ignored,

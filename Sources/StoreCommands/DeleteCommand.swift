@@ -12,6 +12,7 @@ package struct DeleteCommand: ParsableCommand {
     package init() {}
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
     @Flag(name: .shortAndLong, help: "Delete without asking (what a script passes).") var yes = false
@@ -48,7 +49,7 @@ package struct DeleteCommand: ParsableCommand {
                 + "(\(info.name)), or --dry-run to see what would go",
             declined: "nothing deleted")
         try store.deleteRun(id: info.id)
-        FileHandle.standardError.write(Data("blocklab: deleted run \(info.id) (\(info.name), \(info.uuid))\n".utf8))
+        Console.notice("blocklab: deleted run \(info.id) (\(info.name), \(info.uuid))")
     }
 
     private func refuseIfRunning(_ info: RunInfo) throws {

@@ -6,7 +6,7 @@ package struct SQLCommand: ParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "sql",
         abstract: "Run a read-only SQL query against the store (schema: schema/README.md).",
-        usage: "blocklab sql QUERY [--store <file>] [--format table|json|csv] [--max-rows <n>] [--timeout <seconds>]",
+        usage: "blocklab sql QUERY [--store <file>] [--format table|json|csv] [--max-rows <n>] [--timeout <seconds>] [--no-pager]",
         discussion: """
             Writes, ATTACH and PRAGMAs that change anything are refused; the file is opened read-only.
             Every statement runs and each answer is shown ("SELECT 1; SELECT 2" prints two tables; in JSON, \
@@ -26,6 +26,7 @@ package struct SQLCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pager: PagerOption
     // Every input ArgumentParser does not know lands here, so a query that begins with `--`
     // (an SQL comment) is taken as the query rather than as an unknown option; `validate`
     // tells a mistyped option from a query.
@@ -60,6 +61,7 @@ package struct SQLCommand: ParsableCommand {
         let limits = ReadOnlyQuery.Limits(maxRows: maxRows == 0 ? nil : maxRows, timeout: timeout == 0 ? nil : timeout,
                                           raiseTimeout: "raise it with --timeout SECONDS (0: no limit), or narrow the query (WHERE, LIMIT)")
         let result = try ReadOnlyQuery.run(try query, storePath: storeOptions.path, limits: limits)
+        pager.start()
         for (index, statement) in result.statements.enumerated() {
             if index > 0 && output.format == .table { print() }
             if index > 0 && output.format == .csv { print("\r", terminator: "\n") }
@@ -72,9 +74,9 @@ package struct SQLCommand: ParsableCommand {
         let rows = result.statements.reduce(0) { $0 + $1.rows.count }
         switch result.stop {
         case .rows(let cap)?:
-            FileHandle.standardError.write(Data("blocklab: showing the first \(cap) rows; more exist. Page with LIMIT/OFFSET in the query, or pass --max-rows N (0 for all).\n".utf8))
+            Console.warning("blocklab: showing the first \(cap) rows; more exist. Page with LIMIT/OFFSET in the query, or pass --max-rows N (0 for all).")
         case .bytes(let cap)?:
-            FileHandle.standardError.write(Data("blocklab: stopped after \(rows) rows: the answer reached \(cap >> 20) MiB, the most `blocklab sql` holds; select fewer or shorter columns, or page with LIMIT/OFFSET.\n".utf8))
+            Console.warning("blocklab: stopped after \(rows) rows: the answer reached \(cap >> 20) MiB, the most `blocklab sql` holds; select fewer or shorter columns, or page with LIMIT/OFFSET.")
         case nil: break
         }
     }

@@ -43,7 +43,7 @@ package struct StoreOptions: ParsableArguments {
     package func openForWriting(config: StoreConfig = .workingDirectory) throws -> ExperimentStore {
         let store = try ExperimentStore.open(at: try path(config: config), mode: .readWrite)
         if store.created {
-            FileHandle.standardError.write(Data("blocklab: created a new store at \(store.path)\n".utf8))
+            Console.notice("blocklab: created a new store at \(store.path)")
         }
         return store
     }

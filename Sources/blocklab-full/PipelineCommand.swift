@@ -31,6 +31,7 @@ struct PipelineCommand: ParsableCommand {
     var qdrantCollection: String?
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
 
     /// Test hook (hidden): training stops as killed after this many steps.
     @Option(name: .long, help: .hidden) var stopTrainingAfterSteps: Int?
@@ -82,7 +83,7 @@ struct PipelineCommand: ParsableCommand {
             try DurableFile.write(Data(html.utf8), to: path)
             return path.path
         } catch {
-            FileHandle.standardError.write(Data("blocklab pipeline: the HTML report was not written: \(error)\n".utf8))
+            Console.warning("blocklab pipeline: the HTML report was not written: \(error)")
             return nil
         }
     }

@@ -19,6 +19,7 @@ struct PushCommand: ParsableCommand {
     @Flag(name: .long, help: "Send every point again, whatever the store's ledger says.") var force = false
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }

@@ -29,6 +29,7 @@ struct ScrapeCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not record the run in the store.") var noStore = false
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var estimate: EstimateOptions
     @OptionGroup var storeOptions: StoreOptions
 
@@ -57,11 +58,7 @@ struct ScrapeCommand: ParsableCommand {
         let (loaded, yaml) = try configuration.load(flags: flags, alone: true)
         let config = loaded.resolvingThreads()
         let scraper: Scraper
-        do {
-            scraper = try Scraper(repository: source.repo, refs: config.refSelection, options: config.scrapeOptions)
-        } catch {
-            throw CLIError(error.description)
-        }
+        scraper = try Scraper(repository: source.repo, refs: config.refSelection, options: config.scrapeOptions)
         let run = noStore ? nil : try startRun(config, yaml: yaml, head: scraper.headCommit)
         let meter = Progress(label: "blocklab scrape")
         let scrape = ScrapePhase(.init(scraper: scraper, directory: URL(fileURLWithPath: out)))
@@ -82,7 +79,7 @@ struct ScrapeCommand: ParsableCommand {
         } catch {
             meter.finish()
             try? run?.finish(status: .failed, error: "\(error)")
-            throw CLIError("\(error)")
+            throw error
         }
         if let run { meter.note("recorded run \(run.id) in \(run.store.path)") }
         guard let summary = outputs.summary else { return }

@@ -35,6 +35,7 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not record the run in the store.") var noStore = false
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var storeOptions: StoreOptions
 
     enum Tail: String, ExpressibleByArgument, CaseIterable { case keep, drop }
@@ -65,7 +66,7 @@ struct TokenizeCommand: ParsableCommand {
         let config = loaded.resolvingThreads()
         var options = config.datasetOptions()
         options.tokenizerDirectory = tokenizer
-        do { try DatasetBuilder(options).validate() } catch let error as TokenizerError { throw CLIError(error.message) }
+        try DatasetBuilder(options).validate()
         var run: RunHandle?
         if !noStore {
             let store = try storeOptions.openForWriting(config: .resolved(loaded.store.path))
@@ -89,7 +90,7 @@ struct TokenizeCommand: ParsableCommand {
             }
         } catch {
             try? run?.finish(status: .failed, error: "\(error)")
-            throw CLIError("\(error)")
+            throw error
         }
         guard let manifest = outputs.manifest else { return }
         // json: dataset.json as written; csv: its fields in one row.

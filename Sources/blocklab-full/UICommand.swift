@@ -36,7 +36,7 @@ struct UICommand: AsyncParsableCommand {
         var token: String?
         if let name = tokenEnvironment {
             guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
-                throw CLIError("--token-env \(name): the environment variable \(name) is not set or empty; export it with the secret first")
+                throw CLIError("--token-env \(name): the environment variable \(name) is not set or empty; export it with the secret first", status: .config)
             }
             token = value
         }
