@@ -9,7 +9,7 @@ public protocol PipelineProgress: AnyObject, Sendable {
     func update(phase: String, done: Int, total: Int, unit: String)
     /// A line to show as it is (a phase starting, a reuse, a training step, a warning).
     func note(_ line: String)
-    /// From now on every note is also kept in `run`'s console log (stream stderr), as shown.
+    /// From now on every note is also kept in `run`'s console log (stream `blocklab`), as shown.
     func record(into run: RunHandle)
 }
 

@@ -96,7 +96,8 @@ import Testing
     }
 
     /// The pipeline's and a phase command's own progress notes are their run's console log
-    /// (stream stderr), each as printed; the counts drawn between them are not kept.
+    /// (stream `blocklab`, which a program's records cannot claim), each as printed; the counts
+    /// drawn before a count's last line are not kept.
     @Test func thePipelinesAndAPhaseCommandsNotesAreTheirRunsLog() throws {
         let dir = TempDir()
         let repo = dir.file("repo"), store = dir.file("s.db")
@@ -117,7 +118,7 @@ import Testing
             #expect(texts.count == lines.count && texts.count >= (run == "piped" ? 3 : 1), "\(run): \(logs.stdout)")
             #expect(!texts.contains { $0.contains(" 1/12 commits") }, "\(run): \(texts)")
             #expect(texts.first?.hasPrefix(first) == true, "\(run): \(texts)")
-            #expect(lines.allSatisfy { $0["stream"] as? String == "stderr" }, "\(run): \(lines)")
+            #expect(lines.allSatisfy { $0["stream"] as? String == "blocklab" }, "\(run): \(lines)")
             let printed = Set(result.stderr.split(separator: "\n").map(String.init))
             #expect(texts.allSatisfy(printed.contains), "\(run): kept \(texts), printed \(result.stderr)")
         }
