@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
         // The trainer's lines, shown and (once its run is recorded) kept in the run's console log.
         let recording = Mutexed<RunHandle?>(nil)
         var options = TrainPhase.options(dataDirectory: URL(fileURLWithPath: data), modelDirectory: URL(fileURLWithPath: out)) {
-            recording.value?.logConsole(.blocklab, $0, step: nil)
+            if let run = recording.value { run.logConsole(.blocklab, $0, step: run.currentStep) }
             Console.isWarning($0) ? Console.warning($0) : Console.notice($0)
         }
         options.runStarted = { run in recording.value = run }

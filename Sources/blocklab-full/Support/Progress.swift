@@ -41,7 +41,7 @@ final class Progress: PipelineProgress, @unchecked Sendable {
             let rate = elapsed > 0 ? Double(done) / elapsed : 0
             var line = "\(prefix(phase)): \(done)/\(total) \(unit), \(String(format: "%.1f", rate)) \(unit)/s"
             if rate > 0 && done < total { line += ", \(Display.duration(Double(total - done) / rate)) left" }
-            if done == total { run?.logConsole(.blocklab, line, step: nil) }
+            if done == total, let run { run.logConsole(.blocklab, line, step: run.currentStep) }
             guard !Console.quiet else { return }
             write(interactive ? "\r\(line)\u{1B}[K" : "\(line)\n")
             shown = interactive
@@ -60,7 +60,7 @@ final class Progress: PipelineProgress, @unchecked Sendable {
         if let colon = line.firstIndex(of: ":"), label.hasSuffix(" " + line[..<colon]) {
             line = String(line[line.index(after: colon)...].drop(while: { $0 == " " }))
         }
-        lock.withLock { run }?.logConsole(.blocklab, "\(label): \(line)", step: nil)
+        if let run = lock.withLock({ run }) { run.logConsole(.blocklab, "\(label): \(line)", step: run.currentStep) }
         guard !Console.quiet || Console.isWarning(line) else { return }
         lock.withLock {
             if shown { write("\r\u{1B}[K") }
