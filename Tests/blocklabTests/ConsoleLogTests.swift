@@ -122,5 +122,10 @@ import Testing
             let printed = Set(result.stderr.split(separator: "\n").map(String.init))
             #expect(texts.allSatisfy(printed.contains), "\(run): kept \(texts), printed \(result.stderr)")
         }
+        // -q silences the terminal, not the run's account.
+        let quiet = try CLI.run(["scrape", "-q", "--repo", repo, "--out", dir.file("quiet"), "--store", store, "--name", "quiet"], directory: dir.path)
+        #expect(quiet.status == 0 && !quiet.stderr.contains("commits/s"), "\(quiet.stderr)")
+        let kept = try CLI.json(CLI.run(["logs", "quiet", "--store", store, "--format", "json"]).stdout) as? [[String: Any]]
+        #expect(kept?.compactMap { ($0["line"] as? String)?.hasPrefix("blocklab scrape: 12/12 commits") } == [true], "\(kept ?? [])")
     }
 }
