@@ -12,6 +12,10 @@ let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift
 let heap: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+// Hummingbird's own I/O layer and service lifecycle, named by the dashboard for a port in use
+// (NIO's `IOError`) and a graceful stop (a `ServiceGroup`); already built for Hummingbird.
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 // SHA-256 (store checksums) and SHA-1 (UUIDv5 point ids); on Linux it builds BoringSSL's C sources.
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
@@ -58,7 +62,7 @@ let gitCommandDependencies: [Target.Dependency] = ["GitHistory"]
 // Tokenizer and dataset.
 let tokenizerTargets: [Target] = [
     .target(name: "Tokenizer", dependencies: ["TrainingPlan", "DurableFiles", heap]),
-    .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TrainingPlan"]),
+    .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "TrainingPlan"]),
 ]
 let tokenizerCommandDependencies: [Target.Dependency] = ["Tokenizer"]
 
@@ -88,7 +92,7 @@ let trainingCommandDependencies: [Target.Dependency] = ["Training", "Torch"]
 
 // The live dashboard, its JSON API and the self-contained HTML report (Hummingbird).
 let dashboardTargets: [Target] = [
-    .target(name: "Dashboard", dependencies: ["ExperimentStore", "HardwareMonitor", hummingbird], resources: [.copy("Assets")]),
+    .target(name: "Dashboard", dependencies: ["ExperimentStore", "HardwareMonitor", hummingbird, nioCore, serviceLifecycle], resources: [.copy("Assets")]),
     // A real server on 127.0.0.1, real HTTP, real store files; browser tests drive Debian's chromium.
     .testTarget(name: "DashboardTests", dependencies: ["TestSupport", "Dashboard", "ExperimentStore", "HardwareMonitor"]),
 ]
@@ -110,7 +114,7 @@ let embeddingCommandDependencies: [Target.Dependency] = ["Embedding", "Qdrant"]
 
 // Benchmarks: one file per benchmark and one support file; their Python peers are scripts/bench/*.py.
 let benchTargets: [Target] = [
-    .target(name: "Benchmarks", dependencies: [argumentParser, subprocess, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
+    .target(name: "Benchmarks", dependencies: [argumentParser, subprocess, "StoreCommands", "ExperimentStore", "HardwareMonitor", "TrainingPlan",
                                                "GitHistory", "Tokenizer", "Training", "Dashboard", "Torch", "Embedding", "Qdrant"]),
     .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "ExperimentStore"]),
 ]
@@ -140,9 +144,12 @@ let staticSwiftRuntime: [LinkerSetting] = [.unsafeFlags(
         + ["-Xlinker", "--end-group"])]
 
 let commandTargets: [Target] = [
+    // The commit BlockLab was built from (`blocklab version`): a header scripts/build.sh fills in.
+    .target(name: "BuildInfo"),
     // The commands that read or edit the store (runs, show, sql, export, ...) and the output
-    // conventions every command shares (--format, tables, CSV, --store): they link the store only.
-    .target(name: "StoreCommands", dependencies: [argumentParser, "ExperimentStore", "HardwareMonitor"]),
+    // conventions every command shares (--format, tables, CSV, --store): they link the store, and
+    // Yams to read the one key of the config they need (store.path).
+    .target(name: "StoreCommands", dependencies: [argumentParser, "ExperimentStore", "HardwareMonitor", yams]),
     // `blocklab`, the command people type: runs the store commands itself (milliseconds to start)
     // and execs `blocklab-full` beside it for every other command.
     .executableTarget(name: "blocklab", dependencies: [argumentParser, "ExperimentStore", "StoreCommands"],
@@ -151,7 +158,7 @@ let commandTargets: [Target] = [
     .executableTarget(
         name: "blocklab-full",
         dependencies: [argumentParser, yams, subprocess, systemPackage, "ExperimentStore", "HardwareMonitor", "TrainingPlan",
-                       "DurableFiles", "Benchmarks", "StoreCommands"]
+                       "DurableFiles", "Benchmarks", "StoreCommands", "BuildInfo"]
             + gitCommandDependencies + tokenizerCommandDependencies + trainingCommandDependencies
             + dashboardCommandDependencies + embeddingCommandDependencies + pipelineCommandDependencies
     ),
@@ -177,6 +184,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: testSupportTargets + planTargets + durableFileTargets + storeTargets + gitTargets + tokenizerTargets + trainingTargets

@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+bash scripts/build-commit.sh   # `blocklab version`'s build_commit (see scripts/build.sh)
 swift build --build-tests >&2
+swift build --product generate-manual >&2   # the man page's generator, which a test runs
 swift test --skip-build "$@"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ExperimentStore
+import StoreCommands
 import Foundation
 import Subprocess
 #if canImport(System)
@@ -21,6 +22,7 @@ public enum BenchFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 public struct BenchOutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: table, json or csv.") var format: BenchFormat = .table
     @Flag(name: .long, help: .hidden) var json = false
+    @OptionGroup var quiet: QuietOption
 
     public init() {}
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ExperimentStore
+import StoreCommands
 import Foundation
 import Subprocess
 #if canImport(System)
@@ -65,7 +66,7 @@ public struct BenchProgress: Sendable {
     public init(_ benchmark: String) { self.benchmark = benchmark }
 
     public func say(_ line: String) {
-        FileHandle.standardError.write(Data("blocklab bench \(benchmark): \(line)\n".utf8))
+        Console.notice("blocklab bench \(benchmark): \(line)")
     }
 
     /// A meter for `total` units of one kind of work: says what starts, then its rate and time

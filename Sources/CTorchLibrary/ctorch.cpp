@@ -304,6 +304,8 @@ int32_t ct_cuda_device_count(void) {
     try { return (int32_t)torch::cuda::device_count(); } catch (...) { return 0; }
 }
 
+const char *ct_torch_version(void) { return TORCH_VERSION; }
+
 ct_status ct_model_new(const ct_gpt_config *config, ct_device device, uint64_t seed, ct_model **out) {
     return guarded("ct_model_new", [&] {
         require(config && out, "null argument");

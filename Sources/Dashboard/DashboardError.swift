@@ -24,9 +24,10 @@ public struct DashboardError: Error, CustomStringConvertible, LocalizedError, Se
         if let error = error as? DashboardError { return error }
         guard let error = error as? StoreError else { return .init(status: 500, "internal error: \(error)") }
         switch error {
-        case .runNotFound: return .init(status: 404, error.description)
+        case .runNotFound, .noRuns: return .init(status: 404, error.description)
         case .ambiguousRun, .invalid: return .init(status: 400, error.description)
-        case .notFound, .notADatabase, .corrupt, .newerSchema, .busy, .readOnly, .cannotCreate, .diskFull, .sqlite:
+        case .notFound, .notADatabase, .notABlockLabStore, .corrupt, .damagedWAL, .newerSchema, .busy, .readOnly, .cannotCreate,
+             .diskFull, .mergeSourceNotFound, .sqlite:
             return .init(status: 503, error.description)
         case .fileMissing: return .init(status: 404, error.description)
         }

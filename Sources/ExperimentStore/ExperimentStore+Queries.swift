@@ -54,27 +54,32 @@ extension ExperimentStore {
         return all.filter { $0.status == status }
     }
 
-    /// Resolves RUN: an id, `latest`, a name (the newest run with it), or a uuid prefix.
+    /// Resolves RUN: the one place a reference becomes a run, for every command and the
+    /// dashboard.
+    /// - `latest`: the newest run (the highest id);
+    /// - a run's id: that run. Ids and `latest` are never ambiguous: a run named `3` in a store
+    ///   with a run 3 is reached by its uuid prefix;
+    /// - else every run named RUN, and every run whose uuid starts with RUN (4 characters or
+    ///   more): the one, or `ambiguousRun` listing them all (as git does for a short hash).
+    /// A store without any run throws `noRuns`; a reference that matches nothing, `runNotFound`.
     public func run(_ ref: String) throws -> RunInfo {
         let ref = ref.trimmingCharacters(in: .whitespaces)
         return try read { db in
             if ref == "latest" {
                 if let run = try runInfos(db, where: "WHERE id = (SELECT MAX(id) FROM runs)").first { return run }
-                throw StoreError.runNotFound(ref: ref)
+                throw StoreError.noRuns(path: path)
             }
             if let id = Int64(ref), let run = try runInfos(db, where: "WHERE id = ?", arguments: [id]).first {
                 return run
             }
-            if let run = try runInfos(db, where: "WHERE id = (SELECT MAX(id) FROM runs WHERE name = ?)", arguments: [ref]).first {
-                return run
-            }
-            if ref.count >= 4 {
-                let matches = try runInfos(db, where: "WHERE uuid LIKE ? ESCAPE '\\'",
-                                           arguments: [ref.lowercased().replacingOccurrences(of: "%", with: "\\%")
-                                               .replacingOccurrences(of: "_", with: "\\_") + "%"])
-                if matches.count == 1 { return matches[0] }
-                if matches.count > 1 { throw StoreError.ambiguousRun(ref: ref, matches: matches.map { "\($0.id) \($0.uuid)" }) }
-            }
+            let uuidPattern = ref.count >= 4
+                ? ref.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+                : nil
+            let matches = try runInfos(db, where: "WHERE name = ? OR uuid LIKE ? ESCAPE '\\'", arguments: [ref, uuidPattern])
+            if matches.count == 1 { return matches[0] }
+            if matches.count > 1 { throw StoreError.ambiguousRun(ref: ref, matches: matches.map(StoreError.RunMatch.init)) }
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs") == 0 { throw StoreError.noRuns(path: path) }
             throw StoreError.runNotFound(ref: ref)
         }
     }

@@ -66,9 +66,6 @@ enum Migrator {
         if found > latest {
             throw StoreError.newerSchema(path: "", found: found, supported: latest)
         }
-        if found == 0, db.configuration.readonly {
-            throw StoreError.notADatabase(path: "")
-        }
     }
 
     static func appliedVersion(_ db: Database) throws -> Int {

@@ -27,6 +27,9 @@ struct PendingWrites {
     var keyIndex: [String: Int32] = [:]
     var batch = Batch()
     var wakeSent = false
+    /// The points and hardware samples the writer took at its last swap and has not yet
+    /// committed (zero once it has): with `batch`, what a run has logged and not stored.
+    var inFlight = (points: 0, hardware: 0)
 
     @inline(__always)
     mutating func append(key: String, step: Int64, value: Double, epoch: Double, time: Double) {
@@ -75,5 +78,6 @@ struct PendingWrites {
         }
         spare.keyNames = batch.keyNames
         wakeSent = false
+        inFlight = (spare.count, spare.hardware.count)
     }
 }

@@ -4,28 +4,58 @@ import GRDBSQLite
 /// Runs people's SQL against a store, read-only twice over: the connection is opened
 /// read-only, and an authorizer denies every write, ATTACH/DETACH, transaction control, and
 /// any PRAGMA that could change something. What is refused leaves the file untouched.
+///
+/// Every statement of the text runs in order and each one that returns columns is answered
+/// (`SELECT 1; SELECT 2` gives two results, as the sqlite3 shell does), all within one set of
+/// `Limits`: a row cap and a byte cap over the whole answer, a bound on one value's size, and
+/// a time limit enforced by SQLite's progress handler. `blocklab sql` and the dashboard's
+/// `/api/sql` both come here, with their own limits.
 public struct ReadOnlyQuery {
-    public struct Result: Sendable {
+    /// One statement's answer.
+    public struct Statement: Sendable {
         public var columns: [String]
         public var rows: [[JSONValue]]
-        /// True when more rows existed than `maxRows`.
-        public var truncated: Bool
     }
 
-    /// PRAGMAs that only read, allowed with an argument (e.g. `table_info(runs)`).
-    static let readingPragmas: Set<String> = [
-        "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
-        "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check", "collation_list",
-        "database_list", "function_list", "module_list", "pragma_list", "compile_options",
-    ]
-    /// PRAGMAs that change something even without an argument.
-    static let actingPragmas: Set<String> = ["optimize", "wal_checkpoint", "shrink_memory", "incremental_vacuum", "vacuum"]
+    /// Why an answer holds fewer rows than the query gives.
+    public enum Stop: Sendable, Equatable {
+        /// `Limits.maxRows` rows were answered and more existed.
+        case rows(Int)
+        /// The next row would have taken the answer past `Limits.maxResultBytes`.
+        case bytes(Int)
+    }
+
+    public struct Result: Sendable {
+        /// Every statement that returns columns, in order; the last may be cut short (`stop`),
+        /// and statements after a cut are not run.
+        public var statements: [Statement]
+        public var stop: Stop?
+
+        /// The last statement's columns and rows: the whole answer of a one-statement query.
+        public var columns: [String] { statements.last?.columns ?? [] }
+        public var rows: [[JSONValue]] { statements.last?.rows ?? [] }
+        /// True when a limit left rows out.
+        public var truncated: Bool { stop != nil }
+    }
 
     /// How much of the store file a query maps into memory (SQLite's `mmap_size`).
     static let mappedBytes = 1 << 30
 
-    /// Runs `sql` and returns at most `maxRows` rows (0 means no cap).
+    /// Runs `sql` with at most `maxRows` rows (0 means no cap) and no time limit.
     public static func run(_ sql: String, storePath: String, maxRows: Int) throws -> Result {
+        try run(sql, storePath: storePath, limits: Limits(maxRows: maxRows == 0 ? nil : maxRows))
+    }
+
+    /// Runs every statement of `sql` within `limits`. Throws `StoreError.invalid` for an
+    /// empty query, an SQL error, a refused statement, the time limit or a value too large.
+    public static func run(_ sql: String, storePath: String, limits: Limits) throws -> Result {
+        var rest = sql.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !rest.isEmpty else {
+            throw StoreError.invalid("the query is empty: give a statement, e.g. \"SELECT name, status FROM run_summary\" (the tables: schema/README.md)")
+        }
+        if let cancellation = limits.cancellation, cancellation.isCancelled {
+            throw StoreError.invalid("the query was stopped: \(cancellation.reason)")
+        }
         guard FileManager.default.fileExists(atPath: storePath) else { throw StoreError.notFound(path: storePath) }
         _ = try ExperimentStore.open(at: storePath, mode: .readOnly)  // a BlockLab store, of a known version
         var connection: OpaquePointer?
@@ -38,32 +68,15 @@ public struct ReadOnlyQuery {
         // Pages read straight from the mapped file instead of copied by read(2): a scan of a
         // 2.4M-point store (`SELECT count(*) FROM metrics`) takes about half the time.
         sqlite3_exec(connection, "PRAGMA mmap_size = \(Self.mappedBytes)", nil, nil, nil)
+        sqlite3_limit(connection, SQLITE_LIMIT_LENGTH, Int32(clamping: limits.maxValueBytes))
         let denial = Denial()
-        let context = Unmanaged.passUnretained(denial).toOpaque()
-        sqlite3_set_authorizer(connection, { context, action, arg1, arg2, _, _ in
-            let denial = Unmanaged<Denial>.fromOpaque(context!).takeUnretainedValue()
-            switch action {
-            case SQLITE_SELECT, SQLITE_READ, SQLITE_FUNCTION, SQLITE_RECURSIVE:
-                return SQLITE_OK
-            case SQLITE_PRAGMA:
-                let name = arg1.map { String(cString: $0).lowercased() } ?? ""
-                if ReadOnlyQuery.actingPragmas.contains(name) {
-                    denial.reason = "PRAGMA \(name)"
-                    return SQLITE_DENY
-                }
-                if arg2 == nil || ReadOnlyQuery.readingPragmas.contains(name) { return SQLITE_OK }
-                denial.reason = "PRAGMA \(name) = ..."
-                return SQLITE_DENY
-            default:
-                denial.reason = ReadOnlyQuery.actionName(action)
-                return SQLITE_DENY
-            }
-        }, context)
+        installAuthorizer(on: connection, denial: denial)
+        let deadline = Deadline(seconds: limits.timeout, cancellation: limits.cancellation)
+        deadline.install(on: connection)
 
-        var rest = sql.trimmingCharacters(in: .whitespacesAndNewlines)
-        var result = Result(columns: [], rows: [], truncated: false)
-        // Every statement in the text runs; the result is the last one's rows.
-        while !rest.isEmpty {
+        var result = Result(statements: [], stop: nil)
+        var rowCount = 0, byteCount = 0, prepared = 0
+        statements: while !rest.isEmpty {
             var statement: OpaquePointer?
             var tailOffset = 0
             let code = rest.withCString { text -> Int32 in
@@ -79,68 +92,63 @@ public struct ReadOnlyQuery {
                     let refused = schemaStatement(rest) ?? reason
                     throw StoreError.invalid("blocklab sql is read-only: \(refused) is refused; use a copy of the store (or the Swift API) to change it")
                 }
-                throw StoreError.invalid("SQL error: \(message(connection))")
+                throw failure(code, connection, limits, deadline)
             }
             let consumed = String(decoding: Array(rest.utf8.prefix(tailOffset)), as: UTF8.self)
             rest = String(rest.dropFirst(consumed.count)).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let statement else { continue }  // a comment or empty statement
             defer { sqlite3_finalize(statement) }
+            prepared += 1
             guard sqlite3_stmt_readonly(statement) != 0 else {
                 let refused = schemaStatement(consumed) ?? "that statement"
                 throw StoreError.invalid("blocklab sql is read-only: \(refused) would write; use a copy of the store to change it")
             }
             let count = Int(sqlite3_column_count(statement))
-            result = Result(columns: (0..<count).map { String(cString: sqlite3_column_name(statement, Int32($0))) },
-                            rows: [], truncated: false)
+            var answer = Statement(columns: (0..<count).map { sqlite3_column_name(statement, Int32($0)).map { String(cString: $0) } ?? "?" },
+                                   rows: [])
+            defer { if count > 0 { result.statements.append(answer) } }
             while true {
                 let step = sqlite3_step(statement)
                 if step == SQLITE_DONE { break }
-                guard step == SQLITE_ROW else { throw StoreError.invalid("SQL error: \(message(connection))") }
-                if maxRows > 0 && result.rows.count == maxRows { result.truncated = true; break }
-                result.rows.append((0..<count).map { column(statement, Int32($0)) })
+                guard step == SQLITE_ROW else { throw failure(step, connection, limits, deadline) }
+                if let cap = limits.maxRows, rowCount == cap { result.stop = .rows(cap); break statements }
+                let row = (0..<count).map { column(statement, Int32($0)) }
+                let bytes = row.reduce(0) { $0 + $1.answerBytes }
+                if byteCount + bytes > limits.maxResultBytes { result.stop = .bytes(limits.maxResultBytes); break statements }
+                answer.rows.append(row)
+                rowCount += 1
+                byteCount += bytes
             }
+        }
+        guard prepared > 0 else {
+            throw StoreError.invalid("the query holds no statement (only comments or semicolons): give one, e.g. \"SELECT name, status FROM run_summary\"")
         }
         return result
     }
 
-    private final class Denial { var reason: String? }
-
-    /// The kind of a statement that changes the schema or the file as a whole, from its
-    /// leading keywords ("DROP TABLE", "CREATE INDEX", "VACUUM"); nil for any other statement.
-    static func schemaStatement(_ sql: String) -> String? {
-        var words = [String]()
-        var rest = sql[...]
-        while words.count < 4 {
-            rest = rest.drop { $0.isWhitespace }
-            if rest.hasPrefix("--") {
-                rest = rest.drop { $0 != "\n" }
-            } else if rest.hasPrefix("/*") {
-                rest = rest.dropFirst(2)
-                if let end = rest.range(of: "*/") { rest = rest[end.upperBound...] } else { rest = "" }
-            } else {
-                let word = rest.prefix { $0.isLetter }
-                guard !word.isEmpty else { break }
-                words.append(word.uppercased())
-                rest = rest.dropFirst(word.count)
-            }
+    /// The error for a failed prepare or step: the time limit and the value size by name.
+    private static func failure(_ code: Int32, _ connection: OpaquePointer, _ limits: Limits, _ deadline: Deadline) -> StoreError {
+        if let cancellation = limits.cancellation, cancellation.isCancelled, code == SQLITE_INTERRUPT {
+            return .invalid("the query was stopped: \(cancellation.reason)")
         }
-        guard let first = words.first else { return nil }
-        switch first {
-        case "VACUUM", "REINDEX", "ANALYZE": return first
-        case "ALTER": return "ALTER TABLE"
-        case "CREATE", "DROP":
-            let kind = words.dropFirst().drop { ["TEMP", "TEMPORARY", "UNIQUE"].contains($0) }
-            guard let object = kind.first else { return first }
-            return object == "VIRTUAL" ? "\(first) VIRTUAL TABLE" : "\(first) \(object)"
-        default: return nil
+        if deadline.passed || code == SQLITE_INTERRUPT, let timeout = limits.timeout {
+            return .invalid("the query ran past its time limit of \(seconds(timeout)) and was stopped; \(limits.raiseTimeout)")
         }
+        if code == SQLITE_TOOBIG {
+            return .invalid("a value in the query grew past \(size(limits.maxValueBytes)), the most one value may hold here; look at part of it with substr() or length()")
+        }
+        return .invalid("SQL error: \(message(connection))")
     }
 
     private static func column(_ statement: OpaquePointer, _ index: Int32) -> JSONValue {
         switch sqlite3_column_type(statement, index) {
         case SQLITE_INTEGER: return .int(sqlite3_column_int64(statement, index))
         case SQLITE_FLOAT: return .double(sqlite3_column_double(statement, index))
-        case SQLITE_TEXT: return .string(String(cString: sqlite3_column_text(statement, index)))
+        case SQLITE_TEXT:
+            // By length, not up to the first NUL: text may hold one.
+            guard let text = sqlite3_column_text(statement, index) else { return .string("") }
+            let bytes = Int(sqlite3_column_bytes(statement, index))
+            return .string(String(decoding: UnsafeBufferPointer(start: text, count: bytes), as: UTF8.self))
         case SQLITE_BLOB:
             let bytes = Int(sqlite3_column_bytes(statement, index))
             return .string("<blob \(bytes) bytes>")
@@ -151,30 +159,15 @@ public struct ReadOnlyQuery {
     private static func message(_ connection: OpaquePointer?) -> String {
         connection.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
     }
+}
 
-    static func actionName(_ action: Int32) -> String {
-        switch action {
-        case SQLITE_INSERT: return "INSERT"
-        case SQLITE_UPDATE: return "UPDATE"
-        case SQLITE_DELETE: return "DELETE"
-        case SQLITE_ATTACH: return "ATTACH"
-        case SQLITE_DETACH: return "DETACH"
-        case SQLITE_TRANSACTION: return "transaction control"
-        case SQLITE_SAVEPOINT: return "SAVEPOINT"
-        case SQLITE_ALTER_TABLE: return "ALTER TABLE"
-        case SQLITE_ANALYZE: return "ANALYZE"
-        case SQLITE_REINDEX: return "REINDEX"
-        case SQLITE_CREATE_TABLE, SQLITE_CREATE_TEMP_TABLE: return "CREATE TABLE"
-        case SQLITE_CREATE_INDEX, SQLITE_CREATE_TEMP_INDEX: return "CREATE INDEX"
-        case SQLITE_CREATE_VIEW, SQLITE_CREATE_TEMP_VIEW: return "CREATE VIEW"
-        case SQLITE_CREATE_TRIGGER, SQLITE_CREATE_TEMP_TRIGGER: return "CREATE TRIGGER"
-        case SQLITE_CREATE_VTABLE: return "CREATE VIRTUAL TABLE"
-        case SQLITE_DROP_TABLE, SQLITE_DROP_TEMP_TABLE: return "DROP TABLE"
-        case SQLITE_DROP_INDEX, SQLITE_DROP_TEMP_INDEX: return "DROP INDEX"
-        case SQLITE_DROP_VIEW, SQLITE_DROP_TEMP_VIEW: return "DROP VIEW"
-        case SQLITE_DROP_TRIGGER, SQLITE_DROP_TEMP_TRIGGER: return "DROP TRIGGER"
-        case SQLITE_DROP_VTABLE: return "DROP VIRTUAL TABLE"
-        default: return "that statement (authorizer action \(action))"
+extension JSONValue {
+    /// What a value costs an answer (`ReadOnlyQuery.Limits.maxResultBytes`).
+    var answerBytes: Int {
+        switch self {
+        case .string(let text): return text.utf8.count
+        case .null: return 1
+        default: return 8
         }
     }
 }

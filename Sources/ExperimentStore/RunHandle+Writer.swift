@@ -40,6 +40,7 @@ extension RunHandle {
             do {
                 try writer.write(spare, to: store, final: final)
                 spare.removeAll()
+                pending.withLock { $0.inFlight = (0, 0) }
             } catch let failure {
                 error = StoreError.from(failure, path: store.path)
                 if final != nil {

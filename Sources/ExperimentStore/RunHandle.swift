@@ -85,7 +85,8 @@ public final class RunHandle: @unchecked Sendable {
     }
 
     /// Writes everything still buffered and the final status, in one synced transaction,
-    /// and stops the writer. Calling it again does nothing.
+    /// stops the writer, and checkpoints the store (`ExperimentStore.checkpoint`), so a copy
+    /// of the store file alone holds the run. Calling it again does nothing.
     public func finish(status: RunStatus = .finished, error: String? = nil) throws {
         precondition(status != .running, "finish with a final status")
         control.lock()
@@ -101,13 +102,23 @@ public final class RunHandle: @unchecked Sendable {
         let failure = state.lastError
         control.unlock()
         _ = Self.open.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) }
+        store.checkpoint()  // the store file alone now holds the whole run
         if let failure { throw failure }
+    }
+
+    /// What was logged and is not yet committed: buffered, or in the write under way. What a
+    /// process that must end before its final flush completes says it leaves unwritten.
+    public var unwritten: (points: Int, hardwareSamples: Int) {
+        pending.withLock { ($0.batch.count + $0.inFlight.points, $0.batch.hardware.count + $0.inFlight.hardware) }
     }
 
     // MARK: Every open run of this process
 
     /// Runs started in this process and not yet finished.
     private static let open = Mutex([ObjectIdentifier: RunHandle]())
+
+    /// The runs of this process not yet finished, by id.
+    public static var openRuns: [RunHandle] { open.withLock { $0.values.sorted { $0.id < $1.id } } }
 
     /// Finishes every run of this process that is still open, each after a final flush:
     /// what a command does when it is told to stop (SIGINT, SIGTERM). Errors are ignored,

@@ -78,7 +78,8 @@ public struct PipelineConfig: Sendable, Equatable {
         public var batchSize = QdrantPush.Options.defaultBatchSize
     }
 
-    /// `store`: the experiment store file; nil = `--store`, else $BLOCKLAB_STORE, else ./blocklab.db.
+    /// `store`: the experiment store file, used when neither `--store` nor $BLOCKLAB_STORE names
+    /// one (`StoreOptions`' order); nil = ./blocklab.db.
     public struct Store: Codable, Sendable, Equatable {
         public var path: String?
     }

@@ -9,6 +9,7 @@ package struct CompareCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pager: PagerOption
     @Argument(help: "Two or more runs: ids, uuid prefixes, names or 'latest'.") var runs: [String]
     @Option(name: .customLong("metric"), help: "Only this metric (repeatable).") var metrics: [String] = []
 
@@ -20,6 +21,7 @@ package struct CompareCommand: ParsableCommand {
         let store = try storeOptions.openForReading()
         let infos = try runs.map { try store.run($0) }
         let comparison = try store.compare(infos, metricKeys: metrics.isEmpty ? nil : metrics)
+        pager.start()
         if output.format == .json { try output.printJSON(comparison); return }
         let names = comparison.runs.map { "\($0.id) \($0.name)" }
         if output.format == .csv {

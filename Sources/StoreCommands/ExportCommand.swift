@@ -9,6 +9,7 @@ package struct ExportCommand: ParsableCommand {
     package init() {}
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var quiet: QuietOption
     @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
     @Option(help: "Write to this file (atomically) instead of stdout.") var out: String?
     @OptionGroup var output: OutputOptions
@@ -23,10 +24,16 @@ package struct ExportCommand: ParsableCommand {
         case .table: data = Data(ShowCommand.table(manifest).utf8)
         }
         if let out {
-            do { try data.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
-                throw CLIError("cannot write \(out): \(error.localizedDescription); choose a writable path with --out")
+            // A missing folder is made, as `report --out` makes its own.
+            let url = URL(fileURLWithPath: out)
+            do {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try data.write(to: url, options: .atomic)
+            } catch {
+                throw CLIError("cannot write \(out): \(error.localizedDescription); choose a writable path with --out",
+                               status: ExitStatus(for: error) ?? .cannotCreate)
             }
-            FileHandle.standardError.write(Data("blocklab: wrote \(out)\n".utf8))
+            Console.notice("blocklab: wrote \(out)")
         } else {
             FileHandle.standardOutput.write(data)
         }

@@ -8,6 +8,7 @@ package struct MetricsCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pager: PagerOption
     @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
     @Option(help: "Only this metric key (e.g. train/loss).") var key: String?
 
@@ -16,7 +17,8 @@ package struct MetricsCommand: ParsableCommand {
         let info = try store.run(runRef)
         let known = try store.metricSummaries(runID: info.id).map(\.key)
         if let key, !known.contains(key) {
-            throw CLIError("run \(info.id) has no metric '\(key)'; its keys are: \(known.isEmpty ? "(none)" : known.joined(separator: ", "))")
+            throw CLIError("run \(info.id) has no metric '\(key)'; its keys are: \(known.isEmpty ? "(none)" : known.joined(separator: ", "))",
+                           status: .notFound)
         }
         let keys = key.map { [$0] } ?? known
         var rows = [[String?]]()
@@ -28,6 +30,7 @@ package struct MetricsCommand: ParsableCommand {
                 rows.append([key, String(point.step), Display.number(point.value), Display.number(point.epoch), Display.time(point.wallTime)])
             }
         }
+        pager.start()
         if output.format == .json {
             // Every point with every key (`value` and `epoch` null where absent), as the CSV's columns.
             struct Point: Encodable {

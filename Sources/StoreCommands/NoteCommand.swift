@@ -10,6 +10,7 @@ package struct NoteCommand: ParsableCommand {
 
     package func run() throws {
         let store = try storeOptions.openExistingForWriting()
+        defer { store.checkpoint() }
         try store.setNote(runID: try store.run(runRef).id, note: text)
     }
 }

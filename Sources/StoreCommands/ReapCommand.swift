@@ -12,6 +12,7 @@ package struct ReapCommand: ParsableCommand {
 
     package func run() throws {
         let store = try storeOptions.openExistingForWriting()
+        defer { store.checkpoint() }
         let reaped = try store.reap()
         // JSON and CSV as `runs` prints them; the table is for reading.
         let records = reaped.map { RunManifest.Run($0, store: URL(fileURLWithPath: store.path).standardizedFileURL.path) }

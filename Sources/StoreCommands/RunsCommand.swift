@@ -8,12 +8,14 @@ package struct RunsCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pager: PagerOption
     @Option(help: "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
     var status: RunStatus?
 
     package func run() throws {
         let store = try storeOptions.openForReading()
         let runs = try store.runs(status: status)
+        pager.start()
         // JSON and CSV: each run as the manifest's `run` section (times in Unix seconds,
         // `duration_seconds` a number, every key present); the table is for reading.
         let records = runs.map { RunManifest.Run($0, store: URL(fileURLWithPath: store.path).standardizedFileURL.path) }

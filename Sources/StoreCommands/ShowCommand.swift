@@ -8,11 +8,14 @@ package struct ShowCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pager: PagerOption
     @Argument(help: ArgumentHelp("An id, a uuid prefix, a name, or 'latest'.", valueName: "run")) var runRef: String
 
     package func run() throws {
         let store = try storeOptions.openForReading()
-        try Self.print(try store.manifest(for: try store.run(runRef)), output)
+        let manifest = try store.manifest(for: try store.run(runRef))
+        pager.start()
+        try Self.print(manifest, output)
     }
 
     /// Prints a run as `show` does, in `output`'s format (also what `blocklab demo` prints).

@@ -18,6 +18,7 @@ package struct TagCommand: ParsableCommand {
 
     package func run() throws {
         let store = try storeOptions.openExistingForWriting()
+        defer { store.checkpoint() }
         let info = try store.run(runRef)
         for tag in tags {
             let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

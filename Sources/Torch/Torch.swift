@@ -34,6 +34,11 @@ public enum Torch {
     public static var threads: Int { Int(ct_get_num_threads()) }
     public static var cudaIsAvailable: Bool { ct_cuda_is_available() != 0 }
     public static var cudaDeviceCount: Int { Int(ct_cuda_device_count()) }
+    /// libtorch's version (its headers' TORCH_VERSION), loading it first; throws what is missing.
+    public static func version() throws(TorchError) -> String {
+        try load()
+        return ct_torch_version().map { String(cString: $0) } ?? "unknown"
+    }
     /// CPU tensors from a cache of freed blocks (see ctorch.h); at most `limit` bytes cached.
     public static func useCachingAllocator(limit: Int64 = 0) throws(TorchError) { try check(ct_use_caching_allocator(limit)) }
     /// Returns the cached blocks to the system.

@@ -21,6 +21,7 @@ struct AnalyseCommand: ParsableCommand {
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
 
     func validate() throws { try estimate.validate() }
 
@@ -30,17 +31,13 @@ struct AnalyseCommand: ParsableCommand {
         let (loaded, yaml) = try configuration.load(flags: flags.list + estimate.overrides, alone: true)
         let config = loaded.resolvingThreads()
         let scraper: Scraper
-        do {
-            scraper = try Scraper(repository: source.repo, refs: config.refSelection, options: config.scrapeOptions)
-        } catch {
-            throw CLIError(error.description)
-        }
+        scraper = try Scraper(repository: source.repo, refs: config.refSelection, options: config.scrapeOptions)
         let phase = AnalysePhase(.init(scraper: scraper, estimate: config.estimate))
         let analysis: RepositoryAnalysis
         if noStore {
             analysis = try phase.run(nil).analysis
         } else {
-            let store = try storeOptions.openForWriting()
+            let store = try storeOptions.openForWriting(config: .resolved(loaded.store.path))
             let repo = URL(fileURLWithPath: source.repo).standardizedFileURL.path
             let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(AnalysePhase.name.configSections))
             let run = try store.startRun(RunSpec(name: name, config: snapshot, sourceRepository: repo, sourceCommit: scraper.headCommit))
@@ -50,9 +47,9 @@ struct AnalyseCommand: ParsableCommand {
                 try run.finish()
             } catch {
                 try? run.finish(status: .failed, error: "\(error)")
-                throw CLIError("\(error)")
+                throw error
             }
-            FileHandle.standardError.write(Data("blocklab analyse: recorded run \(run.id) in \(storeOptions.path)\n".utf8))
+            Console.notice("blocklab analyse: recorded run \(run.id) in \(store.path)")
         }
         try output.printRecord(json: try ScrapeCommand.encoder.encode(analysis)) { printTable(analysis) }
     }

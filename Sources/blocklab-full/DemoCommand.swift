@@ -15,6 +15,7 @@ struct DemoCommand: ParsableCommand {
     init() {}
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var output: OutputOptions
     @Option(help: "Optimizer steps to simulate.") var steps = 1_000
     @Option(help: "Seed of the noise.") var seed: UInt64 = 42
@@ -84,14 +85,14 @@ struct DemoCommand: ParsableCommand {
                 }
             }
             if step % 100 == 0 {
-                FileHandle.standardError.write(Data(String(format: "blocklab demo: step %d/%d  loss %.3f\n", step, steps, loss).utf8))
+                Console.notice(String(format: "blocklab demo: step %d/%d  loss %.3f", step, steps, loss))
             }
             Thread.sleep(forTimeInterval: 2.0 / Double(steps))  // a couple of seconds in all, so hardware samples span it
         }
         sampler.stop()
         try run.finishPhase("train", stats: ["steps": steps, "epochs": Self.epochs, "seconds": Int(Date().timeIntervalSince(started))])
         try run.finish()
-        FileHandle.standardError.write(Data("blocklab demo: recorded run \(run.id) (\(run.uuid)) in \(store.path)\n".utf8))
+        Console.notice("blocklab demo: recorded run \(run.id) (\(run.uuid)) in \(store.path)")
         try ShowCommand.print(try store.manifest(for: try store.run(String(run.id))), output)
     }
 }

@@ -31,6 +31,7 @@ struct EmbedCommand: ParsableCommand {
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
 
     func validate() throws {
         guard batchSize.map({ $0 >= 1 }) ?? true else { throw ValidationError("--batch-size must be at least 1.") }
@@ -48,7 +49,7 @@ struct EmbedCommand: ParsableCommand {
         try Torch.load()
         let throwaway = noStore ? try ThrowawayStore(for: "embed") : nil
         defer { throwaway?.remove() }
-        let store = try throwaway?.store ?? storeOptions.openForWriting()
+        let store = try throwaway?.store ?? storeOptions.openForWriting(config: .resolved(loaded.store.path))
         TerminationSignals.endRunsOnSignal()
         var phase = EmbeddingPhase(commitsFile: URL(fileURLWithPath: input), config: config.embeddings)
         phase.inputs.force = force
@@ -69,7 +70,7 @@ struct EmbedCommand: ParsableCommand {
                 try run.finish()
             } catch {
                 try? run.finish(status: .failed, error: "\(error)")
-                throw CLIError("\(error)")
+                throw error
             }
         }
         meter.finish()

@@ -32,10 +32,14 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         try Torch.setThreads(ProcessInfo.processInfo.activeProcessorCount)
         let dir = URL(fileURLWithPath: model)
-        let tokenizer: BPETokenizer
-        do { tokenizer = try BPETokenizer.load(directory: model) } catch { throw CLIError("\(error)") }
-        let gpt: GPTModel
-        do { gpt = try ModelDirectory.loadModel(from: dir, device: device) } catch { throw CLIError("\(error)") }
+        // The model folder first: it holds the tokenizer too, so a mistyped --model is named as such.
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError("no model folder at \(model): pass --model with a folder `blocklab train` wrote (OUT/best, OUT/last or "
+                           + "OUT/step-N; the pipeline's are in reports/<name>-<run id>/model/)", status: .notFound)
+        }
+        let tokenizer = try BPETokenizer.load(directory: model)
+        let gpt = try ModelDirectory.loadModel(from: dir, device: device)
         let promptIDs = tokenizer.encode(prompt)
         guard !promptIDs.isEmpty else { throw CLIError("the prompt encodes to no tokens: pass a non-empty --prompt") }
         if let bad = promptIDs.first(where: { $0 >= gpt.config.vocabSize }) {

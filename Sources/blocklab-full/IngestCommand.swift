@@ -18,6 +18,7 @@ struct IngestCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var quiet: QuietOption
     @Option(help: "The run's name (default: the command's name, or 'ingest').") var name: String?
     @Option(help: "The run's experiment.") var experiment = "default"
     @Option(help: "A YAML config file to snapshot with the run.") var config: String?
@@ -67,9 +68,8 @@ struct IngestCommand: AsyncParsableCommand {
             outcome = (.finished, nil, 0)
         }
         try run.finish(status: outcome.status, error: outcome.error)
-        let summary = "blocklab: run \(run.id) '\(run.name)' \(outcome.status.rawValue): \(ingester.points) points, "
-            + "\(ingester.records) other records, \(ingester.malformed) malformed lines skipped\n"
-        FileHandle.standardError.write(Data(summary.utf8))
+        Console.notice("blocklab: run \(run.id) '\(run.name)' \(outcome.status.rawValue): \(ingester.points) points, "
+                       + "\(ingester.records) other records, \(ingester.malformed) malformed lines skipped")
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 
@@ -114,7 +114,7 @@ struct IngestCommand: AsyncParsableCommand {
         do {
             return try await Executable.name(name).resolveExecutablePath(in: .inherit)
         } catch {
-            throw CLIError("command not found: \(name) (not on PATH; give its full path)")
+            throw CLIError("command not found: \(name) (not on PATH; give its full path)", status: .notFound)
         }
     }
 }

@@ -31,6 +31,7 @@ struct PipelineCommand: ParsableCommand {
     var qdrantCollection: String?
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
 
     /// Test hook (hidden): training stops as killed after this many steps.
     @Option(name: .long, help: .hidden) var stopTrainingAfterSteps: Int?
@@ -49,8 +50,9 @@ struct PipelineCommand: ParsableCommand {
         // Everything a user can get wrong in the config is found here, before a run exists.
         let (loaded, yaml) = try configuration.load(flags: try flagOverrides())
         if PipelineRunner.needsTorch(loaded) { try Torch.load() }
-        let storePath = storeOptions.store ?? loaded.store.path ?? storeOptions.path
-        let store = try ExperimentStore.open(at: storePath, mode: .readWrite)
+        // --store, then $BLOCKLAB_STORE, then the config's store.path (as resolved), then ./blocklab.db.
+        let store = try storeOptions.openForWriting(config: .resolved(loaded.store.path))
+        defer { store.checkpoint() }
 
         var request = PipelineRequest(repository: repo, config: loaded, yaml: yaml, outDirectory: out)
         request.stopTrainingAfterSteps = stopTrainingAfterSteps
@@ -59,6 +61,7 @@ struct PipelineCommand: ParsableCommand {
         TerminationSignals.endRunsOnSignal(afterwards: {
             progress.finish()
             if let manifest = runner.writeManifest(final: true) { progress.note("the run was stopped; its manifest is \(manifest.path)") }
+            store.checkpoint()
         })
         let result = try runner.run()
         progress.finish()
@@ -80,7 +83,7 @@ struct PipelineCommand: ParsableCommand {
             try DurableFile.write(Data(html.utf8), to: path)
             return path.path
         } catch {
-            FileHandle.standardError.write(Data("blocklab pipeline: the HTML report was not written: \(error)\n".utf8))
+            Console.warning("blocklab pipeline: the HTML report was not written: \(error)")
             return nil
         }
     }

@@ -19,6 +19,7 @@ struct PushCommand: ParsableCommand {
     @Flag(name: .long, help: "Send every point again, whatever the store's ledger says.") var force = false
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
@@ -26,7 +27,9 @@ struct PushCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.openForWriting()
+        // A run to push must be recorded already: a mistyped --store is named, never made.
+        let store = try storeOptions.openExistingForWriting()
+        defer { store.checkpoint() }
         let options = QdrantPush.Options(url: qdrantUrl, collection: collection, apiKey: try qdrant.apiKey(), batchSize: batchSize,
                                          model: model, force: force, timeouts: qdrant.timeouts)
         let meter = Progress(label: "blocklab push")

@@ -35,7 +35,8 @@ struct ReportCommand: ParsableCommand {
             // Written beside, synced and renamed over: a reader never sees half a report.
             try DurableFile.write(Data(html.utf8), to: URL(fileURLWithPath: path))
         } catch {
-            throw CLIError("cannot write the report \(path): \(error.localizedDescription); choose another place with --out FILE")
+            throw CLIError("cannot write the report \(path): \(error.localizedDescription); choose another place with --out FILE",
+                           status: ExitStatus(for: error) ?? .cannotCreate)
         }
         print(path)
     }

@@ -29,6 +29,7 @@ struct ScrapeCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not record the run in the store.") var noStore = false
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var estimate: EstimateOptions
     @OptionGroup var storeOptions: StoreOptions
 
@@ -57,11 +58,7 @@ struct ScrapeCommand: ParsableCommand {
         let (loaded, yaml) = try configuration.load(flags: flags, alone: true)
         let config = loaded.resolvingThreads()
         let scraper: Scraper
-        do {
-            scraper = try Scraper(repository: source.repo, refs: config.refSelection, options: config.scrapeOptions)
-        } catch {
-            throw CLIError(error.description)
-        }
+        scraper = try Scraper(repository: source.repo, refs: config.refSelection, options: config.scrapeOptions)
         let run = noStore ? nil : try startRun(config, yaml: yaml, head: scraper.headCommit)
         let meter = Progress(label: "blocklab scrape")
         let scrape = ScrapePhase(.init(scraper: scraper, directory: URL(fileURLWithPath: out)))
@@ -82,9 +79,9 @@ struct ScrapeCommand: ParsableCommand {
         } catch {
             meter.finish()
             try? run?.finish(status: .failed, error: "\(error)")
-            throw CLIError("\(error)")
+            throw error
         }
-        if let run { meter.note("recorded run \(run.id) in \(storeOptions.path)") }
+        if let run { meter.note("recorded run \(run.id) in \(run.store.path)") }
         guard let summary = outputs.summary else { return }
         try output.printRecord(json: try ScrapeCommand.encoder.encode(summary)) {
             print(OutputOptions.table(headers: ["output", "records", "bytes"], rows: [
@@ -99,7 +96,7 @@ struct ScrapeCommand: ParsableCommand {
 
     /// The run, whose snapshot is the sections the two phases read, as resolved.
     private func startRun(_ config: PipelineConfig, yaml: String?, head: String?) throws -> RunHandle {
-        let store = try storeOptions.openForWriting()
+        let store = try storeOptions.openForWriting(config: .resolved(config.store.path))
         let sections = Array(Set(AnalysePhase.name.configSections + ScrapePhase.name.configSections)).sorted()
         let repo = URL(fileURLWithPath: source.repo).standardizedFileURL.path
         let run = try store.startRun(RunSpec(name: name, config: ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(sections)),

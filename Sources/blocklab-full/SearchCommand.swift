@@ -42,7 +42,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let filter: CommitFilter
-        do { filter = try CommitFilter.parse(author: author, since: since, until: until) } catch { throw CLIError("\(error)") }
+        do { filter = try CommitFilter.parse(author: author, since: since, until: until) } catch { throw CLIError("\(error)", status: .usage) }
         try Torch.load()
         let sentenceModel = try SentenceModel.load(directory: model.map { URL(fileURLWithPath: $0) } ?? SentenceModel.defaultDirectory)
         let search = CommitSearch(model: sentenceModel)

@@ -35,6 +35,7 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not record the run in the store.") var noStore = false
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var storeOptions: StoreOptions
 
     enum Tail: String, ExpressibleByArgument, CaseIterable { case keep, drop }
@@ -65,10 +66,10 @@ struct TokenizeCommand: ParsableCommand {
         let config = loaded.resolvingThreads()
         var options = config.datasetOptions()
         options.tokenizerDirectory = tokenizer
-        do { try DatasetBuilder(options).validate() } catch let error as TokenizerError { throw CLIError(error.message) }
+        try DatasetBuilder(options).validate()
         var run: RunHandle?
         if !noStore {
-            let store = try storeOptions.openForWriting()
+            let store = try storeOptions.openForWriting(config: .resolved(loaded.store.path))
             let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(TokenizePhase.name.configSections))
             run = try store.startRun(RunSpec(name: name, config: snapshot))
             TerminationSignals.endRunsOnSignal()
@@ -83,13 +84,13 @@ struct TokenizeCommand: ParsableCommand {
                     return outputs
                 }
                 try run.finish()
-                tokenizeDisplay.note("recorded run \(run.id) in \(storeOptions.path)")
+                tokenizeDisplay.note("recorded run \(run.id) in \(run.store.path)")
             } else {
                 outputs = try phase.run(nil, progress: tokenizeDisplay)
             }
         } catch {
             try? run?.finish(status: .failed, error: "\(error)")
-            throw CLIError("\(error)")
+            throw error
         }
         guard let manifest = outputs.manifest else { return }
         // json: dataset.json as written; csv: its fields in one row.

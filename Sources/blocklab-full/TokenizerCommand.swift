@@ -14,7 +14,7 @@ struct TokenizerCommand: ParsableCommand {
 func readStandardInput() -> Data { FileHandle.standardInput.readDataToEndOfFile() }
 
 func loadTokenizer(_ directory: String) throws -> BPETokenizer {
-    do { return try BPETokenizer.load(directory: directory) } catch let error as TokenizerError { throw CLIError(error.message) }
+    try BPETokenizer.load(directory: directory)
 }
 
 /// The lines of `data`, without a final empty line.

@@ -33,6 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not record the run in the store (the model directory and training_report.json are still written).")
     var noStore = false
     @OptionGroup var output: OutputOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup(title: "Many processes (data-parallel, torchrun's flags)") var launch: LaunchOptions
 
@@ -45,7 +46,7 @@ struct TrainCommand: ParsableCommand {
         var flags = FlagOverrides()
         flags.add("training.device", device?.rawValue)
         var options = TrainPhase.options(dataDirectory: URL(fileURLWithPath: data), modelDirectory: URL(fileURLWithPath: out)) {
-            FileHandle.standardError.write(Data(($0 + "\n").utf8))
+            Console.isWarning($0) ? Console.warning($0) : Console.notice($0)
         }
         // Resuming without --config takes the checkpoint's own config.
         options.configYAML = try configuration.yaml(implicitFile: resume == nil)
@@ -67,10 +68,10 @@ struct TrainCommand: ParsableCommand {
         warnOfTheDefaultModel(options)
         let throwaway = noStore ? try ThrowawayStore(for: "train") : nil
         defer { throwaway?.remove() }
-        let store = try throwaway?.store ?? storeOptions.openForWriting()
+        let store = try throwaway?.store ?? storeOptions.openForWriting(config: .file(configuration.path(implicitFile: resume == nil)))
         let outcome: TrainOutcome
         TerminationSignals.endRunsOnSignal()
-        do { outcome = try TrainPhase.runAlone(options, store: store) } catch { throw CLIError("\(error)") }
+        outcome = try TrainPhase.runAlone(options, store: store)
         struct Summary: Encodable { let runId: Int64?; let status: String; let steps: Int; let bestValLoss: Double?; let modelDirectory: String; let error: String? }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -95,8 +96,8 @@ struct TrainCommand: ParsableCommand {
               config.training.model.preset != "tiny" else { return }
         let preset = config.training.model.preset
         let model = ["gpt2": "GPT-2 124M", "gpt2-medium": "GPT-2 355M"][preset] ?? preset
-        FileHandle.standardError.write(Data(("blocklab train: no config file (no --config, no ./training_config.yaml): training "
+        Console.warning("blocklab train: no config file (no --config, no ./training_config.yaml): training "
             + "\(model) (model.preset \(preset)), the built-in default; for a small model pass --profile quick or "
-            + "--set model.preset=tiny\n").utf8))
+            + "--set model.preset=tiny")
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import StoreCommands
 
 /// `blocklab-full`: the executable that holds every command, found in the launcher's own
 /// directory (symbolic links resolved, so a link to `blocklab` on PATH works).
@@ -6,7 +7,7 @@ enum FullBinary {
     static let name = "blocklab-full"
 
     /// Replaces this process with `blocklab-full`, passing `arguments` unchanged (the first
-    /// stays `blocklab`, the name people typed). Returns only by exiting 127 with the reason.
+    /// stays `blocklab`, the name people typed). Returns only by exiting 127 (`ExitStatus.cannotRun`) with the reason.
     static func exec(_ arguments: [String]) -> Never {
         let path = directoryOfThisExecutable() + "/" + name
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
@@ -15,7 +16,7 @@ enum FullBinary {
         let message = "blocklab: cannot run \(path) (\(reason)). It holds every command but the store's and is built beside "
             + "`blocklab`: run `make build` (or `swift build -c release --product \(name)`), or copy it next to this binary.\n"
         _ = message.withCString { write(2, $0, strlen($0)) }
-        exit(127)
+        exit(ExitStatus.cannotRun.rawValue)
     }
 
     /// The directory of the running executable, from `/proc/self/exe`.

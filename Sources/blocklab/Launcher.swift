@@ -8,7 +8,8 @@ import StoreCommands
 /// command line it cannot parse, goes to `blocklab-full` beside it (git's and cargo's shape:
 /// exec, so the same pid, arguments, environment and signals, and SIGINT and SIGTERM still
 /// reach the run that command records). `blocklab-full` holds the same store commands, so
-/// help text and parse errors come from one place and read the same either way.
+/// help text, parse errors and "did you mean" for a mistyped command come from one place and
+/// read the same either way; both end with the same `ExitStatus` for the same error.
 @main
 enum Launcher {
     static func main() {
@@ -30,7 +31,7 @@ enum Launcher {
         do {
             try command.run()
         } catch {
-            StoreRoot.exit(withError: error)
+            ExitStatus.exit(StoreRoot.self, error: error)
         }
     }
 

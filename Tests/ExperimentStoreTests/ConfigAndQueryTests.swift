@@ -73,10 +73,14 @@ import Testing
         for run in [a, b, c] { try run.finish() }
         #expect(try store.run("latest").id == c.id)
         #expect(try store.run(String(a.id)).id == a.id)
-        #expect(try store.run("alpha").id == c.id)  // the newest run with that name
+        #expect(try store.run("beta").id == b.id)
         #expect(try store.run("aaaa2").id == b.id)
         #expect(try store.run("BBBB3333").id == c.id)
-        #expect(throws: StoreError.self) { try store.run("aaaa") }  // ambiguous
+        // Two runs named alpha, two uuids starting aaaa: each is an error that lists them.
+        let alphas = try [a, c].map { StoreError.RunMatch(try store.run(String($0.id))) }
+        #expect(throws: StoreError.ambiguousRun(ref: "alpha", matches: alphas)) { try store.run("alpha") }
+        let aaaas = try [a, b].map { StoreError.RunMatch(try store.run(String($0.id))) }
+        #expect(throws: StoreError.ambiguousRun(ref: "aaaa", matches: aaaas)) { try store.run("aaaa") }
         #expect(throws: StoreError.runNotFound(ref: "gamma")) { try store.run("gamma") }
     }
 

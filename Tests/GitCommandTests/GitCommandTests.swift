@@ -32,7 +32,9 @@ import Testing
         #expect(facts["unique_commits"] as? Int == 2 && facts["authors"] as? Int == 1 && facts["is_shallow"] as? Bool == false)
     }
 
-    @Test func userErrorsExitOneWithTheFix() throws {
+    /// Exit statuses as `blocklab --help` lists them: 66 for no repository, 65 for one
+    /// without commits, 64 for a `--refs` that matches nothing.
+    @Test func userErrorsExitWithTheirStatusAndTheFix() throws {
         let dir = TempDir()
         let cases: [([String], String)] = [
             (["scrape", "--repo", dir.path + "/missing", "--no-store"], "does not exist"),
@@ -41,16 +43,16 @@ import Testing
         ]
         for (arguments, message) in cases {
             let result = try blocklab(arguments)
-            #expect(result.status == 1 && result.stderr.contains(message), "\(arguments): \(result.status) \(result.stderr)")
+            #expect(result.status == 66 && result.stderr.contains(message), "\(arguments): \(result.status) \(result.stderr)")
         }
         try shell("git init -q empty", in: dir.path)
         let empty = try blocklab(["scrape", "--repo", dir.path + "/empty", "--no-store", "--out", dir.path + "/out"])
-        #expect(empty.status == 1 && empty.stderr.contains("has no commits yet"))
+        #expect(empty.status == 65 && empty.stderr.contains("has no commits yet"))
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/out/commits.jsonl"))
         let repo = TempDir()
         try repo.makeRepository()
         let glob = try blocklab(["scrape", "--repo", repo.path, "--refs", "refs/heads/release/*", "--no-store", "--out", dir.path + "/out"])
-        #expect(glob.status == 1 && glob.stderr.contains("matches no reference") && glob.stderr.contains("refs/heads/main"))
+        #expect(glob.status == 64 && glob.stderr.contains("matches no reference") && glob.stderr.contains("refs/heads/main"))
         let badWorkers = try blocklab(["scrape", "--repo", repo.path, "--workers", "0", "--no-store"])
         #expect(badWorkers.status == 64)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import class TestSupport.TestChild
 import Testing
 @testable import Tokenizer
 import TrainingPlan
@@ -103,9 +104,8 @@ import TrainingPlan
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [directory + "/peer.py", directory + "/job.json", directory + "/answer.json"]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "the Hugging Face peer script failed")
+        let result = try TestChild(process).finish()
+        try #require(result.status == 0, "the Hugging Face peer script failed: \(result.stderr)")
         return try JSONDecoder().decode(Answer.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/answer.json")))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import class TestSupport.TestChild
 import Testing
 @testable import Tokenizer
 
@@ -101,16 +102,11 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", script, model]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: texts))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "the Hugging Face tokenizers peer failed")
-        let theirs = try JSONDecoder().decode([[Int32]].self, from: data)
+        let child = try TestChild(process, input: true)
+        child.send(String(decoding: try JSONSerialization.data(withJSONObject: texts), as: UTF8.self))
+        let result = try child.finish()
+        try #require(result.status == 0, "the Hugging Face tokenizers peer failed: \(result.stderr)")
+        let theirs = try JSONDecoder().decode([[Int32]].self, from: Data(result.stdout.utf8))
         let tokenizer = try WordPieceTokenizer.load(directory: URL(fileURLWithPath: model))
         for (index, text) in texts.enumerated() {
             let ours = tokenizer.encode(text)

@@ -105,7 +105,9 @@ import Testing
         func train(_ name: String, ranks: Int, steps: Int, resume: Bool) throws {
             var arguments = ["train", "--out", dir.file(name), "--name", name] + Self.common(dir, settings + ["training.max_steps=\(steps)"])
             arguments += ranks > 1 ? ["--nproc-per-node", "\(ranks)", "--master-port", "\(try Ranks.freePort())"] : []
-            arguments += resume ? ["--resume", name] : ["--set", "training.batch_size=\(8 / ranks)"]
+            // Each resume continues the newest run: after one resume two runs share the name, which
+            // is an ambiguous reference.
+            arguments += resume ? ["--resume", "latest"] : ["--set", "training.batch_size=\(8 / ranks)"]
             let result = try CLI.run(arguments)
             #expect(result.status == 0, "\(name) × \(ranks) to step \(steps): \(result.stderr)")
         }
@@ -130,7 +132,7 @@ import Testing
         #expect(weights <= 1e-5, "weights differ by \(weights)")
 
         // 3 ranks cannot share a global batch of 8: a clear error, before any step.
-        let three = try CLI.run(["train", "--out", dir.file("ranks"), "--resume", "ranks", "--nproc-per-node", "3",
+        let three = try CLI.run(["train", "--out", dir.file("ranks"), "--resume", "latest", "--nproc-per-node", "3",
                                  "--master-port", "\(try Ranks.freePort())"] + Self.common(dir, ["training.max_steps=16"]))
         #expect(three.status != 0)
         #expect(three.stderr.contains("which 3 ranks cannot share evenly: resume on 1, 2, 4, 8 ranks"), "\(three.stderr)")

@@ -45,7 +45,7 @@ import Testing
             return [
                 ["runs", "--store", store], ["show", "logged", "--store", store], ["metrics", "logged", "--store", store],
                 ["compare", "logged", "other", "--store", store], ["sql", "SELECT id, name, status FROM runs", "--store", store],
-                ["export", "logged", "--store", store], ["reap", "--store", store], ["merge", dir.file("other.db"), "--store", store],
+                ["export", "logged", "--store", store], ["reap", "--store", store], ["merge", dir.file("other.db"), "--yes", "--store", store],
                 ["analyse", "--repo", repo, "--store", store], ["scrape", "--repo", repo, "--out", dir.file("again"), "--store", store],
                 ["tokenize", "--input", dir.file("scrape/commits.jsonl"), "--out", dir.file("data-again"), "--vocab-size", "300",
                  "--sequence-length", "32", "--store", store],

@@ -59,7 +59,7 @@ import Testing
             Case(arguments: ["reap"], needle: "crashed-", before: { format in
                 try RunFixtures.crashed(store: store, name: "crashed-\(format.rawValue)")
             }),
-            Case(arguments: ["merge", dir.file("other.db")], needle: "metric_points"),
+            Case(arguments: ["merge", dir.file("other.db"), "--yes"], needle: "metric_points"),
             Case(arguments: ["analyse", "--repo", repo, "--no-store"], needle: "main"),
             Case(arguments: ["scrape", "--repo", repo, "--out", dir.file("scrape-again"), "--no-store"], needle: "commits_with_errors"),
             Case(arguments: ["tokenize", "--input", dir.file("scrape/commits.jsonl"), "--out", dir.file("data-again"),

@@ -113,7 +113,7 @@ import Testing
         #expect(before.doomed.values.allSatisfy { $0 > 0 }, "every table holds rows of the run: \(before.doomed)")
         #expect(before.doomed["metrics"] == 100 && before.doomed["gpu_samples"] == 2)
 
-        let deleted = try CLI.run(["delete", "doomed", "--store", store])
+        let deleted = try CLI.run(["delete", "doomed", "--yes", "--store", store])
         #expect(deleted.status == 0 && deleted.stderr.contains("deleted run 1"), "\(deleted.stderr)")
         let after = try counts(store, run: 1)
         #expect(after.count == 11 && after.values.allSatisfy { $0 == 0 }, "\(after)")

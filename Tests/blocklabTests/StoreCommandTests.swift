@@ -194,7 +194,7 @@ import Testing
         // Reading, and changing runs already recorded, never creates a store at a mistyped path.
         for arguments in [["runs"], ["tag", "1", "a=b"], ["note", "1", "text"], ["delete", "1"], ["reap"]] {
             let missing = try CLI.run(arguments + ["--store", dir.file("missing.db")])
-            #expect(missing.status == 1 && missing.stderr.contains("no experiment store at \(dir.file("missing.db"))"), "\(arguments): \(missing)")
+            #expect(missing.status == 66 && missing.stderr.contains("no experiment store at \(dir.file("missing.db"))"), "\(arguments): \(missing)")
             #expect(!FileManager.default.fileExists(atPath: dir.file("missing.db")), "\(arguments)")
         }
 
@@ -288,17 +288,17 @@ import Testing
         try CLI.run(["ingest", "--store", store, "--name", "near"], stdin: metricLines(0..<10))
         #expect(try CLI.run(["tag", "near", "quality=good", "--store", store]).status == 0)
         #expect(try CLI.run(["note", "latest", "looks fine", "--store", store]).status == 0)
-        let first = try CLI.run(["merge", other, "--store", store, "--format", "json"])
+        let first = try CLI.run(["merge", other, "--yes", "--store", store, "--format", "json"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(((try CLI.json(first.stdout) as? [String: Any])?["imported"] as? [String])?.count == 1)
-        let second = try CLI.run(["merge", other, "--store", store, "--format", "json"])
+        let second = try CLI.run(["merge", other, "--yes", "--store", store, "--format", "json"])
         #expect(((try CLI.json(second.stdout) as? [String: Any])?["imported"] as? [String])?.isEmpty == true)
         #expect(try count(store, "SELECT COUNT(*) FROM metrics") == 220)
         let runs = try #require(try CLI.json(try CLI.run(["runs", "--store", store, "--format", "json"]).stdout) as? [[String: Any]])
         #expect(runs.map { $0["name"] as? String } == ["near", "far"])
         #expect((runs[0]["tags"] as? [String: String]) == ["quality": "good"])
         #expect(runs[0]["note"] as? String == "looks fine")
-        #expect(try CLI.run(["delete", "far", "--store", store]).status == 0)
+        #expect(try CLI.run(["delete", "far", "--yes", "--store", store]).status == 0)
         #expect(try count(store, "SELECT COUNT(*) FROM metrics") == 20)
         let csv = try CLI.run(["metrics", "near", "--key", "loss", "--store", store, "--format", "csv"])
         #expect(csv.stdout.hasPrefix("key,step,value,epoch,wall_time\r\nloss,0,0.0,,"))

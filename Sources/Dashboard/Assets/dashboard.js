@@ -10,7 +10,7 @@
 
   const page = document.body.dataset.page;
   const embedded = page === 'report' ? JSON.parse(document.getElementById('blocklab-data').textContent) : null;
-  const blocklab = (window.blocklab = { charts: [], ready: false, polls: 0, lastChange: null });
+  const blocklab = (window.blocklab = { charts: [], ready: false, polls: 0, lastChange: null, lastChangePoll: null });
   const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
   // ---- data: the JSON API, or the report's embedded copy of the same documents ----
@@ -408,6 +408,7 @@
       detail = next;
       [series, hardware] = await Promise.all([withNewPoints(series, detail), source.hardware(runId, 2000)]);
       blocklab.lastChange = Date.now();
+      blocklab.lastChangePoll = blocklab.polls;  // the poll whose answer this redraw shows
       drawHead();
       refreshCharts();
       drawDetails();
@@ -475,18 +476,23 @@
     const csv = el('a', { id: 'sql-csv', class: 'button', text: 'Download CSV' });
     const schema = el('ul', { id: 'sql-schema' });
     async function run() {
-      csv.href = '/api/sql?format=csv&max_rows=0&q=' + encodeURIComponent(box.value);
+      // The server caps rows (10000) and bytes; the CSV asks for as many rows as it allows.
+      csv.href = '/api/sql?format=csv&max_rows=10000&q=' + encodeURIComponent(box.value);
       try {
         const result = await api('/api/sql?q=' + encodeURIComponent(box.value));
-        output.replaceChildren(
-          table(result.columns, result.rows.map((r) => r.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? number(v) : v))), { id: 'sql-result' }),
-          el('p', { class: 'count', text: result.rows.length + ' rows' + (result.truncated ? ' (the first 1000; page with LIMIT/OFFSET, or download the CSV for all)' : '') }));
+        const cells = (rows) => rows.map((r) => r.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? number(v) : v)));
+        // Several statements: a table each, the last one with id sql-result.
+        const statements = result.results || [{ columns: result.columns, rows: result.rows }];
+        const tables = statements.map((s, i) => table(s.columns, cells(s.rows), i === statements.length - 1 ? { id: 'sql-result' } : {}));
+        const rows = statements.reduce((n, s) => n + s.rows.length, 0);
+        output.replaceChildren(...tables,
+          el('p', { class: 'count', id: 'sql-count', text: rows + ' rows' + (result.notice ? ' (' + result.notice + ')' : '') }));
       } catch (e) {
         output.replaceChildren(el('p', { class: 'error', id: 'sql-error', text: e.message }));
       }
     }
     root.replaceChildren(el('div', { class: 'sql' }, [
-      el('div', { class: 'sql-main' }, [el('h1', { text: 'SQL' }), el('p', { class: 'hint', text: 'Read-only: the same guard as `blocklab sql` (read-only connection, authorizer, row cap).' }),
+      el('div', { class: 'sql-main' }, [el('h1', { text: 'SQL' }), el('p', { class: 'hint', text: 'Read-only: the same guard as `blocklab sql` (read-only connection, authorizer), with a time limit, a row cap and a byte cap.' }),
         box, el('div', { class: 'controls' }, [el('button', { id: 'sql-run', onclick: run, text: 'Run' }), csv]), output]),
       el('aside', {}, [el('h3', { text: 'Tables and views' }), schema]),
     ]));

@@ -28,6 +28,9 @@ public enum DashboardData {
         public var hardwarePeaks: HardwarePeaks
         /// The seconds the page waits between two looks at a running run.
         public var pollSeconds: Double
+        /// The longest a run's writer holds points before they are in the store (its default
+        /// flush interval): a point is on an open page within this plus one or two polls.
+        public var writerFlushSeconds: Double
     }
 
     /// `/api/runs/{id}/metrics`: one series per asked key.
@@ -66,7 +69,7 @@ public enum DashboardData {
             checkpoints: try store.checkpoints(runID: run.id), artifacts: try store.artifacts(runID: run.id),
             config: try store.configSnapshot(runID: run.id).map { .init(yaml: $0.yaml, resolvedJson: $0.resolvedJSON, sha256: $0.sha256) },
             params: try store.params(runID: run.id), hardwarePeaks: try store.hardwarePeaks(runID: run.id),
-            pollSeconds: pollSeconds)
+            pollSeconds: pollSeconds, writerFlushSeconds: RunHandle.defaultFlushInterval)
     }
 
     /// Series of `keys` (nil: every key the run has), each downsampled to `buckets`.

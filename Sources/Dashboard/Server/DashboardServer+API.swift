@@ -43,29 +43,7 @@ extension DashboardServer {
             return try json(DashboardData.compare(store.store(), runs: runs,
                                                   buckets: try query.int("buckets", in: 1...DashboardData.maxBuckets) ?? 1000))
         }
-        router.get("/api/sql") { request, _ in
-            let query = Query(request)
-            guard let sql = query.string("q"), !sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw DashboardError.badRequest("give a query: /api/sql?q=SELECT ... (read-only; see /api/schema for the tables)")
-            }
-            let maxRows = try query.int("max_rows", in: 0...1_000_000) ?? 1000
-            let result = try ReadOnlyQuery.run(sql, storePath: store.store().path, maxRows: maxRows)
-            switch query.string("format") ?? "json" {
-            case "json": return try json(SQLResult(result))
-            case "csv":
-                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                                       .contentDisposition: "attachment; filename=\"query.csv\""],
-                                body: .init(byteBuffer: ByteBuffer(string: CSV.render(result))))
-            case let other: throw DashboardError.badRequest("format=\(other) is not known: use json or csv")
-            }
-        }
-        router.get("/api/schema") { _, _ in
-            let result = try ReadOnlyQuery.run("""
-                SELECT name, type, sql FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'
-                ORDER BY type, name
-                """, storePath: store.store().path, maxRows: 0)
-            return try json(SQLResult(result))
-        }
+        addSQLRoutes(to: router)
         router.post("/api/runs/:run/tags") { request, context in
             let body = try await JSONBody(request, context: context)
             let key = try body.string("key"), value = try body.string("value")
@@ -101,11 +79,12 @@ struct Query {
 
     func string(_ name: String) -> String? { parameters[name] }
 
-    func int(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
+    func int(_ name: String, in range: ClosedRange<Int>? = nil, hint: String? = nil) throws -> Int? {
         guard let text = parameters[name], !text.isEmpty else { return nil }
         guard let value = Int(text) else { throw DashboardError.badRequest("\(name)=\(text) is not an integer") }
         if let range, !range.contains(value) {
-            throw DashboardError.badRequest("\(name)=\(value) is out of range: use \(range.lowerBound)...\(range.upperBound)")
+            throw DashboardError.badRequest("\(name)=\(value) is out of range: use \(range.lowerBound)...\(range.upperBound)"
+                                            + (hint.map { " (\($0))" } ?? ""))
         }
         return value
     }
@@ -138,33 +117,5 @@ struct JSONBody {
     func string(_ name: String) throws -> String {
         guard let value = object[name] as? String else { throw DashboardError.badRequest("the body needs \"\(name)\": a string") }
         return value
-    }
-}
-
-/// A query's answer as JSON: column names, rows of values, and whether the row cap cut it.
-struct SQLResult: Encodable {
-    var columns: [String]
-    var rows: [[JSONValue]]
-    var truncated: Bool
-
-    init(_ result: ReadOnlyQuery.Result) {
-        columns = result.columns
-        rows = result.rows
-        truncated = result.truncated
-    }
-}
-
-/// RFC 4180 CSV of a query result.
-enum CSV {
-    static func render(_ result: ReadOnlyQuery.Result) -> String {
-        func field(_ value: JSONValue) -> String {
-            let text = value == .null ? "" : value.displayText
-            if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            }
-            return text
-        }
-        return ([result.columns.map { field(.string($0)) }] + result.rows.map { $0.map(field) })
-            .map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 }

@@ -55,13 +55,13 @@ struct LaunchOptions: ParsableArguments {
             throw ExitCode(try launcher.run())
         }
         let world: World
-        do { world = try World.fromEnvironment() } catch { throw CLIError("\(error)") }
+        do { world = try World.fromEnvironment() } catch { throw CLIError("\(error)", status: .config) }
         if world.ownsTheRun { return world }
 
         TerminationSignals.endRunsOnSignal()
         var options = options
         options.world = world
-        options.progress = { FileHandle.standardError.write(Data("rank \(world.rank): \($0)\n".utf8)) }
+        options.progress = { Console.isWarning($0) ? Console.warning("rank \(world.rank): \($0)") : Console.notice("rank \(world.rank): \($0)") }
         do { try Trainer.follow(options) } catch {
             FileHandle.standardError.write(Data("error (rank \(world.rank)): \(error)\n".utf8))
             throw ExitCode.failure

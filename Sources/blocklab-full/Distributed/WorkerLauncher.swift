@@ -1,4 +1,5 @@
 import Foundation
+import StoreCommands
 import Subprocess
 import SystemPackage
 
@@ -140,5 +141,5 @@ struct WorkerLauncher: Sendable {
         }
     }
 
-    private func say(_ line: String) { FileHandle.standardError.write(Data("blocklab train: \(line)\n".utf8)) }
+    private func say(_ line: String) { Console.notice("blocklab train: \(line)") }
 }

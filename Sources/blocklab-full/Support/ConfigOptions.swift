@@ -27,7 +27,8 @@ struct ConfigOptions: ParsableArguments {
             throw CLIError("the config \(path) does not exist: pass an existing YAML file with --config (without --config, ./training_config.yaml or the built-in defaults are read)")
         }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CLIError("cannot read the config \(path) (not readable, or not UTF-8 text): pass a readable YAML file with --config")
+            throw CLIError("cannot read the config \(path) (not readable, or not UTF-8 text): pass a readable YAML file with --config",
+                           status: FileManager.default.fileExists(atPath: path) ? .dataError : .notFound)
         }
         return text
     }
@@ -39,7 +40,7 @@ struct ConfigOptions: ParsableArguments {
         do {
             return (try PipelineConfig.load(yaml: text, profile: profile, overrides: overrides + flags, alone: alone), text)
         } catch {
-            throw CLIError("\(path() ?? "the config"): \(error)")
+            throw CLIError("\(path() ?? "the config"): \(error)", status: .config)
         }
     }
 }

@@ -4,12 +4,13 @@ import Foundation
 import Pipeline
 
 /// The one progress display of the command line, on stderr: "label phase: done/total unit,
-/// rate unit/s, time left", redrawn in place on a terminal (at most 4 times a second) and as
-/// a plain line every 5 seconds otherwise (and always the last one of a count); notes (a
-/// phase starting, a training step) print as lines of their own, above the count.
+/// rate unit/s, time left", redrawn in place at a terminal (at most 4 times a second) and as
+/// a plain line every 5 seconds otherwise, or when TERM is dumb (and always the last one of
+/// a count); notes (a phase starting, a training step) print as lines of their own, above
+/// the count. With `-q` (`Console.quiet`) only the notes that are warnings or errors print.
 final class Progress: PipelineProgress, @unchecked Sendable {
     private let label: String
-    private let interactive = isatty(2) == 1
+    private let interactive = Console.redrawsInPlace
     private let lock = NSLock()
     private var shown = false
     private var last = Date.distantPast
@@ -33,6 +34,7 @@ final class Progress: PipelineProgress, @unchecked Sendable {
             let rate = elapsed > 0 ? Double(done) / elapsed : 0
             var line = "\(prefix(phase)): \(done)/\(total) \(unit), \(String(format: "%.1f", rate)) \(unit)/s"
             if rate > 0 && done < total { line += ", \(Display.duration(Double(total - done) / rate)) left" }
+            guard !Console.quiet else { return }
             write(interactive ? "\r\(line)\u{1B}[K" : "\(line)\n")
             shown = interactive
         }
@@ -50,6 +52,7 @@ final class Progress: PipelineProgress, @unchecked Sendable {
         if let colon = line.firstIndex(of: ":"), label.hasSuffix(" " + line[..<colon]) {
             line = String(line[line.index(after: colon)...].drop(while: { $0 == " " }))
         }
+        guard !Console.quiet || Console.isWarning(line) else { return }
         lock.withLock {
             if shown { write("\r\u{1B}[K") }
             shown = false

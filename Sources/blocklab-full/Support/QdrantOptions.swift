@@ -20,7 +20,7 @@ struct QdrantOptions: ParsableArguments {
     func apiKey() throws -> String? {
         guard let apiKeyEnv else { return nil }
         guard let key = ProcessInfo.processInfo.environment[apiKeyEnv], !key.isEmpty else {
-            throw CLIError("--api-key-env \(apiKeyEnv): that environment variable is unset or empty; export it with the Qdrant API key")
+            throw CLIError("--api-key-env \(apiKeyEnv): that environment variable is unset or empty; export it with the Qdrant API key", status: .config)
         }
         return key
     }

@@ -7,7 +7,7 @@ import Yams
 enum YAMLSnapshot {
     static func load(path: String) throws -> ConfigSnapshot {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CLIError("cannot read the config file \(path): check the path (it must be a readable UTF-8 YAML file)")
+            throw CLIError("cannot read the config file \(path): check the path (it must be a readable UTF-8 YAML file)", status: .notFound)
         }
         return try load(text: text, name: path)
     }
@@ -15,10 +15,10 @@ enum YAMLSnapshot {
     static func load(text: String, name: String = "the config") throws -> ConfigSnapshot {
         let node: Any?
         do { node = try Yams.load(yaml: text) } catch {
-            throw CLIError("\(name) is not valid YAML: \(error)")
+            throw CLIError("\(name) is not valid YAML: \(error)", status: .config)
         }
         guard let mapping = node as? [String: Any] else {
-            throw CLIError("\(name) must be a YAML mapping (key: value lines) at the top level")
+            throw CLIError("\(name) must be a YAML mapping (key: value lines) at the top level", status: .config)
         }
         return ConfigSnapshot(yaml: text, resolvedJSON: JSONValue.object(mapping.mapValues(jsonValue)).jsonString().data(using: .utf8)!)
     }

@@ -12,23 +12,27 @@ enum Binary {
         var stderr: String
     }
 
-    /// Runs `blocklab ARGS` to completion.
-    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> Result {
+    /// Runs `blocklab ARGS` to completion; past `deadline` (a hang guard, e.g. a `ui` that
+    /// should have refused to start) it is killed and the call throws with what it printed.
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil,
+                    deadline: Duration = TestChild.defaultDeadline) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardInput = FileHandle.nullDevice
-        let (status, stdout, stderr) = try ChildOutput.collect(process)
+        let (status, stdout, stderr) = try ChildOutput.collect(process, within: deadline)
         return Result(status: status, stdout: stdout, stderr: stderr)
     }
 }
 
-/// `blocklab ui --port 0` in its own process; the port is read from the line it prints.
-final class UIProcess {
+/// `blocklab ui --port 0` in its own process; the port is read from the line it prints, and
+/// what it prints is kept (`TestChild`).
+final class UIProcess: @unchecked Sendable {
     let child: TestChild
     let base: String
+    let port: Int
 
     /// How long the server may take to print its address, or to stop once asked (a guard
     /// against a hang: past it the server is killed and the test fails with what it printed).
@@ -44,9 +48,11 @@ final class UIProcess {
         let pattern = #"http://[^/ ]+:\d+"#
         try child.waitFor("its address", within: Self.deadline) { out, _ in out.range(of: pattern, options: .regularExpression) != nil }
         let text = child.stdoutSoFar
-        guard let range = text.range(of: pattern, options: .regularExpression) else {
+        guard let range = text.range(of: pattern, options: .regularExpression),
+              let port = Int(text[range].split(separator: ":").last ?? "") else {
             throw BrowserError("blocklab ui did not start: \(child.printed)")
         }
+        self.port = port
         base = String(text[range]).replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
     }
 
@@ -58,6 +64,34 @@ final class UIProcess {
         guard child.process.isRunning else { return }
         child.process.interrupt()
         _ = try? child.finish(within: Self.deadline)
+    }
+
+    /// Sends `signal` and waits for the process to end (the deadline above: a hang guard);
+    /// true when it ended, false when it had to be killed.
+    func stop(with signal: Int32) -> Bool {
+        kill(child.pid, signal)
+        return (try? child.finish(within: Self.deadline)) != nil
+    }
+
+    /// Everything the process wrote to stderr; call once it has ended.
+    func stderr() -> String { child.stderrSoFar }
+
+    /// The threads of this process named `name` now (Linux keeps a thread's name in
+    /// /proc/PID/task/TID/comm): the dashboard names its SQL threads `blocklab-ui-sql`.
+    func threads(named name: String) -> Int {
+        let pid = child.pid
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.filter { (try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8))?.hasPrefix(name) == true }.count
+    }
+
+    /// Waits until `count` threads named `name` exist (a minute at most: a hang guard).
+    func waitForThreads(named name: String, count: Int) -> Bool {
+        var tries = 0
+        while threads(named: name) < count, tries < 6_000 {
+            Thread.sleep(forTimeInterval: 0.01)
+            tries += 1
+        }
+        return threads(named: name) >= count
     }
 }
 

@@ -1,20 +1,25 @@
 import Dashboard
 import Foundation
 import TestSupport
+import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
 /// A real dashboard server on 127.0.0.1 (or another address) and a free port, started in this
-/// process and stopped by `stop()`; requests go over real HTTP.
+/// process and stopped by `stop()`; requests go over real HTTP (`request`, through
+/// URLSession) or as raw bytes (`raw`, through `RawHTTP`).
 final class TestServer: @unchecked Sendable {
     let base: String
+    let port: Int
+    let server: DashboardServer
     private let task: Task<Void, any Error>
 
     init(_ configuration: DashboardServer.Configuration) async throws {
         var configuration = configuration
         configuration.port = 0
         let server = try DashboardServer(configuration)
+        self.server = server
         let ready = PortBox()
         task = Task { try await server.run { ready.set($0) } }
         var port: Int?
@@ -24,16 +29,42 @@ final class TestServer: @unchecked Sendable {
             try await Task.sleep(nanoseconds: 1_000_000)
         }
         guard let port else { throw DashboardError(status: 500, "the test server did not start") }
+        self.port = port
         base = "http://127.0.0.1:\(port)"
+    }
+
+    /// This server's own Host: `127.0.0.1:PORT`.
+    var ownHost: String { "127.0.0.1:\(port)" }
+
+    /// One raw GET; `host` nil sends none.
+    func raw(_ target: String, host: String?, headers: [(String, String)] = []) async throws -> RawHTTP.Reply {
+        try await raw("GET", target, host: host, headers: headers)
+    }
+
+    /// One raw request; `host` nil sends none.
+    func raw(_ method: String, _ target: String, host: String?, headers: [(String, String)] = [], body: String? = nil) async throws -> RawHTTP.Reply {
+        try await RawHTTP.send(RawHTTP.request(method, target, host: host, headers: headers, body: body), port: port)
     }
 
     convenience init(store: String) async throws {
         try await self.init(.init(storePath: store))
     }
 
+    /// Stops the server (gracefully: its running SQL queries are stopped) and waits for it,
+    /// five minutes at most (a hang guard, long for the reason `RawHTTP.send` gives): a
+    /// server still running then is a failed test.
     func stop() async {
         task.cancel()
-        _ = try? await task.value
+        let once = FirstOnly()
+        let task = self.task
+        let stopped = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let resume: @Sendable (Bool) -> Void = { value in
+                if once.claim() { continuation.resume(returning: value) }
+            }
+            Task { _ = try? await task.value; resume(true) }
+            Task { try? await Task.sleep(nanoseconds: 300_000_000_000); resume(false) }
+        }
+        if !stopped { Issue.record("the test server did not stop within five minutes") }
     }
 
     struct Reply {
@@ -54,7 +85,8 @@ final class TestServer: @unchecked Sendable {
 
     /// One request; no cookies kept, redirects not followed.
     func request(_ path: String, method: String = "GET", headers: [String: String] = [:], body: Data? = nil) async throws -> Reply {
-        var request = URLRequest(url: URL(string: base + path)!)
+        guard let url = URL(string: base + path) else { throw DashboardError(status: 400, "not a URL: \(base + path)") }
+        var request = URLRequest(url: url)
         request.httpMethod = method
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
@@ -100,4 +132,17 @@ final class PortBox: @unchecked Sendable {
     private var port: Int?
     func set(_ value: Int) { lock.lock(); port = value; lock.unlock() }
     func get() -> Int? { lock.lock(); defer { lock.unlock() }; return port }
+}
+
+/// True for the first caller of `claim` only.
+final class FirstOnly: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { claimed = true }
+        return !claimed
+    }
 }
