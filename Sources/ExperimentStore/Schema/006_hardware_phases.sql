@@ -7,8 +7,8 @@
 -- maps and reads (training maps its token files), which the kernel can drop at will.
 -- Never edit this file once landed: add a new numbered migration instead.
 
--- The phase (`phases.name`) a sample was taken in; NULL outside phases, in samples recorded
--- before this migration, and from clients that do not say (ingest).
+-- The phase (`phases.name`) a sample was taken in; NULL outside phases and in samples
+-- recorded before this migration.
 ALTER TABLE hardware_samples ADD COLUMN phase TEXT;
 -- RssAnon of the process that took the sample, in bytes; NULL where it was not read.
 ALTER TABLE hardware_samples ADD COLUMN process_rss_anon_bytes INTEGER CHECK (process_rss_anon_bytes >= 0);
