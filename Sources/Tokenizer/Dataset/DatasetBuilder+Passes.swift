@@ -21,7 +21,7 @@ extension DatasetBuilder {
         let chronological = options.split == .chronological
         var scanned = Scanned()
         for path in inputs {
-            let reader = try LineBatchReader(path: path, missing: DatasetRecord.unreadable(path))
+            let reader = try LineBatchReader(path: path, batchBytes: options.batchBytes, missing: DatasetRecord.unreadable(path))
             let before = scanned.sources.count
             while let batch = try reader.next() {
                 var results = [Result<Rendered?, Error>](repeating: .success(nil), count: batch.count)
@@ -56,7 +56,7 @@ extension DatasetBuilder {
     /// Pass 2: the word counts of the training records (`validation[i]` false).
     func countWords(_ spool: CorpusSpool, trainer: BPETrainer, validation: [Bool]) throws -> WordCounter.Tally {
         let counter = WordCounter(specialTokens: trainer.specialTokens, threads: options.threads)
-        try spool.read { batch in counter.add(batch) { !validation[$0] } }
+        try spool.read(batchBytes: options.batchBytes) { batch in counter.add(batch) { !validation[$0] } }
         return counter.finish()
     }
 
@@ -77,7 +77,7 @@ extension DatasetBuilder {
                 let writers = try [trainHandle, validationHandle].map {
                     try TokenFile.Writer(handle: $0, packer: packer, padID: pad, vocabularySize: tokenizer.vocabularySize)
                 }
-                try spool.read { batch in
+                try spool.read(batchBytes: options.batchBytes) { batch in
                     var ids = [[UInt32]](repeating: [], count: batch.count)
                     ids.withUnsafeMutableBufferPointer { buffer in
                         nonisolated(unsafe) let out = buffer  // each index is written by one worker

@@ -33,6 +33,9 @@ public struct DatasetBuilder: Sendable {
         /// A tokenizer directory to use instead of training one.
         public var tokenizerDirectory: String?
         public var threads = ProcessInfo.processInfo.activeProcessorCount
+        /// About how many bytes of input the passes hold at a time (lines read, records
+        /// counted or encoded). Tests make it small, so that small inputs cross batch edges.
+        var batchBytes = 4 << 20
         public init() {}
     }
 
