@@ -1,5 +1,7 @@
 # Shortcuts for the scripts; the scripts work without make.
-# `make bench` runs every benchmark; REPO is the repository `bench git` and `bench tokenizer` read.
+# `make bench` runs the five benchmarks that need no model or browser set-up (store, git, tokenizer,
+# train, cli; `blocklab bench --help` lists all eight); REPO is the repository `bench git` and
+# `bench tokenizer` read.
 REPO ?= .
 BLOCKLAB = .build/release/blocklab
 .PHONY: pipeline demo test build bench bench-store bench-git bench-tokenizer bench-train bench-cli

@@ -1,5 +1,5 @@
 /// One commit as the scrape writes it (one JSON line in `commits.jsonl`). Field names and
-/// meanings are documented in `README.md` beside this file; Codable keys are the JSON names.
+/// meanings are documented in `docs/scrape.md`; Codable keys are the JSON names.
 public struct CommitRecord: Codable, Sendable, Equatable {
     public var type = "commit"
     public var hash: String

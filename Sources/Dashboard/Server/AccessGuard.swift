@@ -128,7 +128,7 @@ struct AccessGuard: RouterMiddleware {
 
     static func dashboardError(_ error: any Error) -> DashboardError {
         if let error = error as? HTTPError {
-            let message = error.status == .notFound ? "no such page or endpoint: see the API list in README.md (`blocklab ui`)"
+            let message = error.status == .notFound ? "no such page or endpoint: see the API list in docs/dashboard.md"
                 : (error.body ?? error.status.reasonPhrase)
             return DashboardError(status: error.status.code, message)
         }

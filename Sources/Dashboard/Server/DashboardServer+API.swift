@@ -2,7 +2,7 @@ import ExperimentStore
 import Foundation
 import Hummingbird
 
-/// The JSON API the pages use and scripts can use too (documented in README.md, `blocklab ui`):
+/// The JSON API the pages use and scripts can use too (documented in docs/dashboard.md, "The JSON API"):
 ///
 ///     GET  /api/runs                                       every run with its list figures
 ///     GET  /api/runs/{run}                                 one run: summaries, phases, checkpoints, config...
