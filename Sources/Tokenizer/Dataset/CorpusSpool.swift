@@ -62,7 +62,7 @@ final class CorpusSpool {
         func fill(to target: Int) throws {
             while !atEnd && pending.count < target {
                 let start = pending.count, want = max(target - start, 1 << 16)
-                pending.append(contentsOf: repeatElement(0, count: want))
+                pending += [UInt8](repeating: 0, count: want)  // a memset, where appending a repeatElement goes byte by byte
                 let n = pending.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + start, want, off_t(fileOffset)) }
                 guard n >= 0 else { throw TokenizerError("cannot read \(url.path): \(String(cString: strerror(errno))).") }
                 pending.removeLast(want - n)

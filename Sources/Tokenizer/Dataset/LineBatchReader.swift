@@ -41,7 +41,7 @@ final class LineBatchReader {
         while !atEnd && (cut < 0 || bytes.count < batchBytes) {
             let start = bytes.count
             let want = max(batchBytes - start, 1 << 16)
-            bytes.append(contentsOf: repeatElement(0, count: want))
+            bytes += [UInt8](repeating: 0, count: want)  // a memset, where appending a repeatElement goes byte by byte
             let n = bytes.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + start, want) }
             guard n >= 0 else {
                 throw TokenizerError("cannot read \(path): \(String(cString: strerror(errno))). Check the file and its permissions.")
