@@ -165,6 +165,10 @@ extension ExperimentStore {
                         """)
                     try db.execute(sql: "INSERT INTO main.embeddings SELECT r.new_id, e.item_id, e.model, e.dimension, e.vector, e.payload_json FROM other.embeddings e JOIN \(newRuns) r ON r.old_id = e.run_id")
                     try db.execute(sql: "INSERT INTO main.qdrant_pushes SELECT r.new_id, q.url, q.collection, q.item_id, q.point_id, q.pushed_at FROM other.qdrant_pushes q JOIN \(newRuns) r ON r.old_id = q.run_id")
+                    try db.execute(sql: """
+                        INSERT INTO main.console_lines SELECT r.new_id, l.seq, l.time, l.stream, l.step, l.line
+                        FROM other.console_lines l JOIN \(newRuns) r ON r.old_id = l.run_id
+                        """)
                     report.imported = try String.fetchAll(db, sql: "SELECT uuid FROM temp.merge_runs ORDER BY old_id")
                     return .commit
                 }

@@ -41,6 +41,9 @@ struct MetricWriter {
                 for sample in batch.hardware {
                     try Self.insert(sample, runID: runID, db: db)
                 }
+                if !batch.console.isEmpty {
+                    try Self.insertConsole(batch.console, runID: runID, db: db)
+                }
                 if let (status, error) = final {
                     try db.execute(sql: """
                         UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, error = ?

@@ -11,6 +11,8 @@ struct PendingWrites {
         var epochs: [Double] = []
         var times: [Double] = []
         var hardware: [HardwareSample] = []
+        /// Console lines, in `seq` order (RunHandle+Console).
+        var console: [ConsoleLine] = []
 
         var count: Int { steps.count }
 
@@ -21,12 +23,15 @@ struct PendingWrites {
             epochs.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
             hardware.removeAll(keepingCapacity: true)
+            console.removeAll(keepingCapacity: true)
         }
     }
 
     var keyIndex: [String: Int32] = [:]
     var batch = Batch()
     var wakeSent = false
+    /// The `seq` of the run's last console line.
+    var consoleSeq: Int64 = 0
     /// The points and hardware samples the writer took at its last swap and has not yet
     /// committed (zero once it has): with `batch`, what a run has logged and not stored.
     var inFlight = (points: 0, hardware: 0)
@@ -60,13 +65,14 @@ struct PendingWrites {
     /// A batch the writer could not write (it is not empty) keeps its points and gets the
     /// new ones appended, so nothing is lost across a failed flush.
     mutating func swap(into spare: inout Batch) {
-        if spare.count == 0 && spare.hardware.isEmpty {
+        if spare.count == 0 && spare.hardware.isEmpty && spare.console.isEmpty {
             Swift.swap(&batch.keys, &spare.keys)
             Swift.swap(&batch.steps, &spare.steps)
             Swift.swap(&batch.values, &spare.values)
             Swift.swap(&batch.epochs, &spare.epochs)
             Swift.swap(&batch.times, &spare.times)
             Swift.swap(&batch.hardware, &spare.hardware)
+            Swift.swap(&batch.console, &spare.console)
         } else {
             spare.keys += batch.keys
             spare.steps += batch.steps
@@ -74,6 +80,7 @@ struct PendingWrites {
             spare.epochs += batch.epochs
             spare.times += batch.times
             spare.hardware += batch.hardware
+            spare.console += batch.console
             batch.removeAll()
         }
         spare.keyNames = batch.keyNames

@@ -7,7 +7,7 @@ package enum StoreCommandList {
     /// In the order `blocklab --help` lists them.
     package static let commands: [ParsableCommand.Type] = [
         RunsCommand.self, ShowCommand.self, MetricsCommand.self, CompareCommand.self, SQLCommand.self,
-        ExportCommand.self, TagCommand.self, NoteCommand.self, ReapCommand.self, DeleteCommand.self, MergeCommand.self,
+        ExportCommand.self, TagCommand.self, NoteCommand.self, ReapCommand.self, DeleteCommand.self, MergeCommand.self, LogsCommand.self,
     ]
 
     /// The names the launcher recognises as its own (`runs`, `sql`, ...).

@@ -7,6 +7,6 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print BlockLab's figures beside a peer's, measured in the same run.",
-        subcommands: [BenchStore.self, BenchGit.self, BenchTokenizer.self, BenchTrain.self, BenchUI.self, BenchEmbed.self, BenchCLI.self, BenchHash.self]
+        subcommands: [BenchStore.self, BenchGit.self, BenchTokenizer.self, BenchTrain.self, BenchUI.self, BenchEmbed.self, BenchCLI.self, BenchHash.self, BenchPython.self]
     )
 }

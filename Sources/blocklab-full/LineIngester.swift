@@ -13,14 +13,31 @@ struct LineIngester {
     private(set) var points = 0
     private(set) var records = 0
     private(set) var malformed = 0
+    private(set) var consoleLines = 0
     private var lastStep = -1
+    /// How the client said the run ended (`{"type": "end", ...}`); lines after it are refused.
+    private(set) var end: (status: RunStatus, error: String?)?
+
+    /// The step a console line printed now belongs to: the highest logged so far.
+    var currentStep: Int? { lastStep >= 0 ? lastStep : nil }
 
     init(run: RunHandle) { self.run = run }
 
     /// A wrapped command's own output, shown as it comes (stdout is a pipe or a file more
     /// often than not, where it would otherwise wait in a buffer), its bytes as they were.
-    private func passOn(_ line: UnsafeRawBufferPointer) {
+    private mutating func passOn(_ line: UnsafeRawBufferPointer) {
         FileHandle.standardOutput.write(Data(line) + Data([0x0A]))
+        keep(.stdout, line)
+    }
+
+    /// Counts console lines kept elsewhere (the command's stderr).
+    mutating func countConsole(_ lines: Int) { consoleLines += lines }
+
+    /// Keeps a line the command printed as a console line of the run (as text: bytes that
+    /// are not UTF-8 read as U+FFFD).
+    mutating func keep(_ stream: ConsoleLine.Stream, _ line: UnsafeRawBufferPointer) {
+        run.logConsole(stream, String(decoding: line, as: UTF8.self), step: currentStep)
+        consoleLines += 1
     }
 
     mutating func ingest(line: LineSplitter.Line, passThrough: Bool) {
@@ -32,6 +49,13 @@ struct LineIngester {
         let blank: Set<UInt8> = [0x20, 0x09]
         guard let first = bytes.firstIndex(where: { !blank.contains($0) }), bytes[first] == UInt8(ascii: "{") else {
             if passThrough { passOn(bytes) } else if bytes.contains(where: { !blank.contains($0) }) { report("not a JSON object") }
+            return
+        }
+        if end == nil, let flat = FlatMetricLine.parse(bytes), !flat.values.isEmpty {
+            let step = flat.step ?? lastStep + 1
+            run.log(step: step, epoch: flat.epoch, flat.values)
+            points += flat.values.count
+            lastStep = max(lastStep, step)
             return
         }
         let text = String(decoding: bytes, as: UTF8.self)
@@ -59,6 +83,7 @@ struct LineIngester {
         case .string(let value)?: type = value
         default: throw CLIError("\"type\" must be a string")
         }
+        if let end { throw CLIError("a \(type) record after the run's end record (\(end.status.rawValue))") }
         switch type {
         case "metrics": try metrics(object)
         case "hardware": run.logHardware(try hardware(object)); records += 1
@@ -87,8 +112,25 @@ struct LineIngester {
         case "tag":
             try run.store.setTag(runID: run.id, key: try string(object, "key"), value: try string(object, "value"))
             records += 1
+        case "note":
+            try run.store.setNote(runID: run.id, note: try string(object, "text"))
+            records += 1
+        case "console":
+            let streamName = (try? string(object, "stream")) ?? "stdout"
+            guard let stream = ConsoleLine.Stream(rawValue: streamName), stream != .blocklab else {
+                throw CLIError("console stream '\(streamName)' is not stdout or stderr")
+            }
+            run.logConsole(stream, try string(object, "line"), step: currentStep,
+                           time: object["time"]?.number ?? Date().timeIntervalSince1970)
+            consoleLines += 1
+        case "end":
+            let status = (try? string(object, "status")) ?? "finished"
+            guard let ending = RunStatus(rawValue: status), [.finished, .failed, .killed].contains(ending) else {
+                throw CLIError("end status '\(status)' is not one of finished, failed, killed")
+            }
+            end = (ending, try? string(object, "error"))
         default:
-            throw CLIError("unknown record type '\(type)' (expected metrics, hardware, checkpoint, artifact, phase or tag)")
+            throw CLIError("unknown record type '\(type)' (expected metrics, hardware, checkpoint, artifact, phase, tag, note, console or end)")
         }
     }
 

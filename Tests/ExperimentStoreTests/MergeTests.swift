@@ -18,6 +18,8 @@ import Testing
                                                                              memoryTotalBytes: 10, temperatureC: 70, powerWatts: 200)],
                                        host: "h", rank: 0))
         run.logHardware(HardwareSample(time: 11, cpuPercent: 55, host: "h", rank: 0))
+        run.logConsole(.stdout, "step 100 of \(name)", step: 100, time: 12)
+        run.logConsole(.stderr, "a warning", step: nil, time: 13)
         try run.flush()
         try "weights \(name)".write(toFile: dir.file("\(name).ckpt"), atomically: true, encoding: .utf8)
         try run.recordCheckpoint(path: dir.file("\(name).ckpt"), step: 100, epoch: 1, format: "safetensors", isBest: true, metrics: ["loss": 2])
@@ -72,7 +74,7 @@ import Testing
         let tables = try DatabaseQueue(path: dir.file("main.db")).read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name")
         }.filter { !["schema_migrations", "metric_keys"].contains($0) }
-        #expect(tables == ["artifacts", "checkpoints", "config_snapshots", "embeddings", "gpu_samples", "hardware_samples",
+        #expect(tables == ["artifacts", "checkpoints", "config_snapshots", "console_lines", "embeddings", "gpu_samples", "hardware_samples",
                            "metric_blocks", "metric_summaries", "metrics", "params", "phases", "qdrant_pushes", "runs", "tags"],
                 "a new table needs a line in merge and here")
         for table in tables {

@@ -13,7 +13,7 @@ import Testing
         let section = after.components(separatedBy: "\n\n").first ?? ""   // up to the blank line
         let listed = section.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
             .compactMap { $0.split(separator: " ").first.map(String.init) }
-        let all = ["store", "git", "tokenizer", "train", "ui", "embed", "cli", "hash"]
+        let all = ["store", "git", "tokenizer", "train", "ui", "embed", "cli", "hash", "python"]
         #expect(listed == all, "bench --help lists \(listed)\n\(help.stdout)")
         for name in all {
             let sub = try CLI.run(["bench", name, "--help"])
