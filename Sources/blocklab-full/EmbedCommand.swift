@@ -66,7 +66,7 @@ struct EmbedCommand: ParsableCommand {
             let run = try store.startRun(RunSpec(name: name, config: snapshot))
             if !noStore { explainResumeOnSignal(runID: run.id) }
             do {
-                outputs = try run.phase(EmbeddingPhase.name.rawValue) { try phase.run($0, loaded: commits, progress: meter) }
+                outputs = try run.phase(EmbeddingPhase.name.rawValue, hardwareEvery: config.hardwareInterval) { try phase.run($0, loaded: commits, progress: meter) }
                 try run.finish()
             } catch {
                 try? run.finish(status: .failed, error: "\(error)")
