@@ -54,6 +54,8 @@ public struct RunComparison: Codable, Sendable {
     /// One per run, over all its samples; and per run, one per process (host and rank).
     public var hardwarePeaks: [HardwarePeaks]
     public var hardwarePeaksByRank: [[RankPeaks]]
+    /// Per run, by phase name (`hardwarePeaksByPhase`).
+    public var hardwarePeaksByPhase: [[String: HardwarePeaks]]
 }
 
 extension ExperimentStore {
@@ -110,6 +112,7 @@ extension ExperimentStore {
                                    worldSize: $0.worldSize) },
             differingParams: differing, metrics: rows,
             hardwarePeaks: try runs.map { try hardwarePeaks(runID: $0.id) },
-            hardwarePeaksByRank: try runs.map { try hardwarePeaksByRank(runID: $0.id) })
+            hardwarePeaksByRank: try runs.map { try hardwarePeaksByRank(runID: $0.id) },
+            hardwarePeaksByPhase: try runs.map { try hardwarePeaksByPhase(runID: $0.id) })
     }
 }

@@ -21,6 +21,8 @@ public struct HardwareSeries: Codable, Sendable, Equatable {
     public var ramUsedBytes: [Double?]
     public var ramPercent: [Double?]
     public var processRSSBytes: [Double?]
+    /// The anonymous part of the RSS (RssAnon).
+    public var processRSSAnonBytes: [Double?]
     public var cpuTemperatureC: [Double?]
     public var gpus: [GPU]
     /// How many samples the run has.
@@ -40,7 +42,7 @@ extension ExperimentStore {
                                           arguments: [runID])!
             let count: Int = bounds[0]
             var series = HardwareSeries(times: [], steps: [], cpuPercent: [], ramUsedBytes: [], ramPercent: [], processRSSBytes: [],
-                                        cpuTemperatureC: [], gpus: [], samples: count, downsampled: count > maxPoints)
+                                        processRSSAnonBytes: [], cpuTemperatureC: [], gpus: [], samples: count, downsampled: count > maxPoints)
             guard count > 0, let t0: Double = bounds[1], let t1: Double = bounds[2] else { return series }
             // Each sample's bucket: its own id when not downsampled, else its slice of time.
             let bucket = series.downsampled
@@ -52,7 +54,7 @@ extension ExperimentStore {
             var position = [Int64: Int]()
             for row in try Row.fetchAll(db, sql: """
                 SELECT \(bucket) AS b, AVG(h.time), MAX(h.step), MAX(h.cpu_percent), MAX(h.ram_used_bytes), MAX(h.ram_percent),
-                       MAX(h.process_rss_bytes), MAX(h.cpu_temp_c)
+                       MAX(h.process_rss_bytes), MAX(h.cpu_temp_c), MAX(h.process_rss_anon_bytes)
                 FROM hardware_samples h WHERE h.run_id = :run GROUP BY b ORDER BY MIN(h.time), MIN(h.id)
                 """, arguments: arguments) {
                 position[row[0]] = series.times.count
@@ -63,6 +65,7 @@ extension ExperimentStore {
                 series.ramPercent.append(row[5])
                 series.processRSSBytes.append(row[6])
                 series.cpuTemperatureC.append(row[7])
+                series.processRSSAnonBytes.append(row[8])
             }
             var gpus = [Int: HardwareSeries.GPU]()
             let empty = [Double?](repeating: nil, count: series.times.count)

@@ -135,14 +135,14 @@ extension ExperimentStore {
                         """)
                     for row in try Row.fetchAll(db, sql: """
                         SELECT h.id, r.new_id, h.time, h.step, h.cpu_percent, h.ram_used_bytes, h.ram_percent, h.process_rss_bytes, h.cpu_temp_c,
-                               h.host, h.rank
+                               h.host, h.rank, h.phase, h.process_rss_anon_bytes
                         FROM other.hardware_samples h JOIN \(newRuns) r ON r.old_id = h.run_id ORDER BY h.id
                         """) {
                         try db.execute(sql: """
                             INSERT INTO main.hardware_samples (run_id, time, step, cpu_percent, ram_used_bytes, ram_percent, process_rss_bytes, cpu_temp_c,
-                                                               host, rank)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: [row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10]])
+                                                               host, rank, phase, process_rss_anon_bytes)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: [row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11], row[12]])
                         try db.execute(sql: """
                             INSERT INTO main.gpu_samples SELECT ?, gpu_index, name, utilization_pct, memory_used_bytes, memory_total_bytes, temperature_c, power_w
                             FROM other.gpu_samples WHERE sample_id = ?

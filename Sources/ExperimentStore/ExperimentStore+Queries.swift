@@ -163,20 +163,26 @@ extension ExperimentStore {
 
     /// Peaks of the samples of `runID`, or of one (host, rank) of it (NULLs match NULLs).
     private static func peaks(_ db: Database, runID: Int64, rank: (host: String?, rank: Int?)?) throws -> HardwarePeaks {
-        let only = rank == nil ? "" : " AND h.host IS ? AND h.rank IS ?"
-        var arguments: StatementArguments = [runID]
-        if let rank { arguments += [rank.host, rank.rank] }
+        guard let rank else { return try peaks(db, runID: runID, where: "", []) }
+        return try peaks(db, runID: runID, where: " AND h.host IS ? AND h.rank IS ?", [rank.host, rank.rank])
+    }
+
+    /// Peaks of the samples of `runID` that `filter` (SQL over `h`, from " AND") keeps.
+    static func peaks(_ db: Database, runID: Int64, where filter: String, _ values: StatementArguments) throws -> HardwarePeaks {
+        let arguments: StatementArguments = [runID] + values
         let cpu = try Row.fetchOne(db, sql: """
-            SELECT COUNT(*), MAX(cpu_percent), MAX(ram_used_bytes), MAX(ram_percent), MAX(process_rss_bytes), MAX(cpu_temp_c)
-            FROM hardware_samples h WHERE h.run_id = ?\(only)
+            SELECT COUNT(*), MAX(cpu_percent), MAX(ram_used_bytes), MAX(ram_percent), MAX(process_rss_bytes), MAX(cpu_temp_c),
+                   MAX(process_rss_anon_bytes)
+            FROM hardware_samples h WHERE h.run_id = ?\(filter)
             """, arguments: arguments)!
         let gpu = try Row.fetchOne(db, sql: """
             SELECT MAX(g.utilization_pct), MAX(g.memory_used_bytes), MAX(g.temperature_c), MAX(g.power_w)
-            FROM gpu_samples g JOIN hardware_samples h ON h.id = g.sample_id WHERE h.run_id = ?\(only)
+            FROM gpu_samples g JOIN hardware_samples h ON h.id = g.sample_id WHERE h.run_id = ?\(filter)
             """, arguments: arguments)!
         return HardwarePeaks(samples: cpu[0], cpuPercent: cpu[1], ramUsedBytes: cpu[2], ramPercent: cpu[3],
                              processRSSBytes: cpu[4], cpuTemperatureC: cpu[5], gpuUtilizationPercent: gpu[0],
-                             gpuMemoryUsedBytes: gpu[1], gpuTemperatureC: gpu[2], gpuPowerWatts: gpu[3])
+                             gpuMemoryUsedBytes: gpu[1], gpuTemperatureC: gpu[2], gpuPowerWatts: gpu[3],
+                             processRSSAnonBytes: cpu[6])
     }
 
     public func hardwareSamples(runID: Int64) throws -> [HardwareSample] {
@@ -192,12 +198,13 @@ extension ExperimentStore {
                     memoryTotalBytes: row[5], temperatureC: row[6], powerWatts: row[7]))
             }
             return try Row.fetchAll(db, sql: """
-                SELECT id, time, step, cpu_percent, ram_used_bytes, ram_percent, process_rss_bytes, cpu_temp_c, host, rank
+                SELECT id, time, step, cpu_percent, ram_used_bytes, ram_percent, process_rss_bytes, cpu_temp_c, host, rank,
+                       process_rss_anon_bytes, phase
                 FROM hardware_samples WHERE run_id = ? ORDER BY time, id
                 """, arguments: [runID]).map { row in
                 HardwareSample(time: row[1], step: row[2], cpuPercent: row[3], ramUsedBytes: row[4], ramPercent: row[5],
                                processRSSBytes: row[6], cpuTemperatureC: row[7], gpus: gpusBySample[row[0]] ?? [],
-                               host: row[8], rank: row[9])
+                               host: row[8], rank: row[9], processRSSAnonBytes: row[10], phase: row[11])
             }
         }
     }

@@ -229,10 +229,11 @@ struct MetricWriter {
     private static func insert(_ sample: HardwareSample, runID: Int64, db: Database) throws {
         try db.execute(sql: """
             INSERT INTO hardware_samples (run_id, time, step, cpu_percent, ram_used_bytes, ram_percent,
-                                          process_rss_bytes, cpu_temp_c, host, rank)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          process_rss_bytes, cpu_temp_c, host, rank, phase, process_rss_anon_bytes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [runID, sample.time, sample.step, sample.cpuPercent, sample.ramUsedBytes,
-                             sample.ramPercent, sample.processRSSBytes, sample.cpuTemperatureC, sample.host, sample.rank])
+                             sample.ramPercent, sample.processRSSBytes, sample.cpuTemperatureC, sample.host, sample.rank,
+                             sample.phase, sample.processRSSAnonBytes])
         let sampleID = db.lastInsertedRowID
         for gpu in sample.gpus {
             try db.execute(sql: """

@@ -18,7 +18,7 @@ enum Migrator {
     /// The newest file's version, written here so that a command that only reads checks a
     /// store's version without finding and reading the migration files (a millisecond of its
     /// start). A test holds it equal to the last of `all`.
-    static let latestVersion = 5
+    static let latestVersion = 6
 
     private static func loadMigrations() -> [Migration] {
         guard let dir = Bundle.module.url(forResource: "Schema", withExtension: nil),
@@ -70,6 +70,19 @@ enum Migrator {
 
     static func appliedVersion(_ db: Database) throws -> Int {
         guard try db.tableExists("schema_migrations") else { return 0 }
-        return try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_migrations") ?? 0
+        return version(applied: try Int.fetchAll(db, sql: "SELECT version FROM schema_migrations"))
+    }
+
+    /// A store's schema version from the migrations applied to it. Numbers may have gaps (a
+    /// migration numbered on one line of work lands after a higher one of another), so a
+    /// store is at this BlockLab's latest version only when every migration `known` is
+    /// applied: while one is missing, the version is the highest applied below the first
+    /// missing one, which is below `latestVersion` and so makes readers upgrade the file (the
+    /// migrator applies each missing migration by its own number). A store with a version
+    /// above all `known` is a newer BlockLab's: its highest version is returned.
+    static func version(applied: [Int], known: [Int] = all.map(\.version)) -> Int {
+        let highest = applied.max() ?? 0
+        guard highest <= (known.max() ?? 0), let missing = known.sorted().first(where: { !applied.contains($0) }) else { return highest }
+        return applied.filter { $0 < missing }.max() ?? 0
     }
 }

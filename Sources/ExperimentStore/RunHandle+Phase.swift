@@ -1,4 +1,5 @@
 import Foundation
+import HardwareMonitor
 
 /// What a phase body records while it runs: its stats, its output files (as artifacts, with
 /// sha256 and size) and a note for a phase that finished with something to say.
@@ -52,6 +53,9 @@ extension RunHandle {
     /// Runs `body` as the phase `name` of this run: records its start, then its end with
     /// the recorder's stats and note and the status `finished`; when `body` throws, the
     /// status `failed` with the error's text (and the stats reached), then rethrows.
+    /// Meanwhile the hardware is sampled every `hardwareEvery` seconds, from a sample as the
+    /// phase starts to one as it ends, each tagged with the phase (nil: no sampling here, for
+    /// a body that samples itself, as training does).
     ///
     ///     let summary = try run.phase("scrape") { phase in
     ///         let summary = try scraper.write(to: out)
@@ -62,19 +66,36 @@ extension RunHandle {
     ///
     /// A run stopped by a signal while the phase runs has the phase closed as failed with the
     /// run's error (see `finish`).
-    public func phase<T>(_ name: String, _ body: (PhaseRecorder) throws -> T) throws -> T {
+    public func phase<T>(_ name: String, hardwareEvery interval: TimeInterval? = RunHandle.defaultHardwareInterval,
+                         _ body: (PhaseRecorder) throws -> T) throws -> T {
         try startPhase(name)
+        let sampler = interval.map { interval in
+            HardwareSampler(interval: interval, currentStep: { nil }, onSample: { [weak self] sample in
+                var sample = sample
+                sample.phase = name
+                // Taken by the process that owns the run: rank 0, as in data-parallel training.
+                sample.host = HardwareMonitor.hostName
+                sample.rank = 0
+                self?.logHardware(sample)
+            })
+        }
+        sampler?.start()
         let recorder = PhaseRecorder(run: self, name: name)
         let result: T
         do {
             result = try body(recorder)
         } catch {
+            sampler?.stop()
             try? finishPhase(name, status: .failed, stats: recorder.stats, error: Self.describe(error))
             throw error
         }
+        sampler?.stop()
         try finishPhase(name, status: .finished, stats: recorder.stats, error: recorder.note)
         return result
     }
+
+    /// How often `phase` samples the hardware unless told: `hardware_monitoring.interval_seconds`'s default.
+    public static let defaultHardwareInterval: TimeInterval = 10
 
     /// An error's text for the store: its description (the project's errors describe
     /// themselves), never Foundation's generic "The operation could not be completed".

@@ -14,6 +14,7 @@ extension RunHandle {
             return db.lastInsertedRowID
         }
         phaseIDs.withLock { $0[name] = phaseID }
+        currentPhase.withLock { $0 = name }
     }
 
     /// Records the end of a phase, with its counts and stats as JSON. A phase ends once: a
@@ -34,6 +35,7 @@ extension RunHandle {
         guard let phaseID = phaseIDs.withLock({ $0[name] }) else {
             throw StoreError.invalid("phase '\(name)' was never started in run \(id)")
         }
+        currentPhase.withLock { if $0 == name { $0 = nil } }
         let now = Date().timeIntervalSince1970
         try store.write { db in
             try db.execute(sql: "UPDATE phases SET status = ?, ended_at = ?, stats_json = ?, error = ? WHERE id = ? AND status = 'running'",

@@ -31,6 +31,9 @@ public final class RunHandle: @unchecked Sendable {
     let wake = DispatchSemaphore(value: 0)
     private var thread: Thread?
     let phaseIDs = Mutex([String: Int64]())
+    /// The phase started last and not yet finished: hardware samples logged meanwhile are
+    /// tagged with it.
+    let currentPhase = Mutex<String?>(nil)
 
     init(store: ExperimentStore, id: Int64, uuid: String, name: String, flushInterval: TimeInterval) {
         self.store = store
@@ -61,8 +64,11 @@ public final class RunHandle: @unchecked Sendable {
         if wakeNow { wake.signal() }
     }
 
-    /// Records one hardware sample.
+    /// Records one hardware sample; one that names no phase is tagged with the phase
+    /// running (started and not yet finished), if any.
     public func logHardware(_ sample: HardwareSample) {
+        var sample = sample
+        if sample.phase == nil { sample.phase = currentPhase.withLock { $0 } }
         pending.withLock { $0.batch.hardware.append(sample) }
     }
 

@@ -49,8 +49,8 @@ enum StoreContents: Equatable {
             if columns.isSuperset(of: ["version", "name", "sha256", "applied_at"]) {
                 if let first = try query("SELECT CAST(version AS TEXT), name FROM schema_migrations ORDER BY version LIMIT 1").first {
                     if first[0] == "1", first[1] == "001_initial" {
-                        let latest = try query("SELECT CAST(MAX(version) AS TEXT) FROM schema_migrations").first?[0] ?? nil
-                        return .store(version: latest.flatMap { Int($0) } ?? 0)
+                        let applied = try query("SELECT CAST(version AS TEXT) FROM schema_migrations").compactMap { $0[0].flatMap { Int($0) } }
+                        return .store(version: Migrator.version(applied: applied))
                     }
                 } else if objects.count == 1 {
                     return .store(version: 0)

@@ -31,8 +31,10 @@ public final class HardwareMonitor: @unchecked Sendable {
             ramUsed = memory.total - memory.available
             ramPercent = 100 * Double(memory.total - memory.available) / Double(memory.total)
         }
+        let process = Self.processMemory()
         return HardwareSample(step: step, cpuPercent: cpu, ramUsedBytes: ramUsed, ramPercent: ramPercent,
-                              processRSSBytes: Self.processRSS(), cpuTemperatureC: cpuTemperature(), gpus: gpus())
+                              processRSSBytes: process?.rss, cpuTemperatureC: cpuTemperature(), gpus: gpus(),
+                              processRSSAnonBytes: process?.anonymous)
     }
 
     /// This machine's host name (gethostname), read once.
@@ -58,11 +60,17 @@ public final class HardwareMonitor: @unchecked Sendable {
     }
 
     /// This process's resident set size in bytes.
-    public static func processRSS() -> Int64? {
+    public static func processRSS() -> Int64? { processMemory()?.rss }
+
+    /// This process's resident set size and its anonymous part (RssAnon), in bytes, from
+    /// /proc/self/statm: resident pages, and resident minus shared (file-backed and shared
+    /// memory) pages.
+    public static func processMemory() -> (rss: Int64, anonymous: Int64)? {
         guard let text = ProcFile.read("/proc/self/statm") else { return nil }
         let fields = text.split(separator: " ")
-        guard fields.count >= 2, let pages = Int64(fields[1]) else { return nil }
-        return pages * Int64(sysconf(Int32(_SC_PAGESIZE)))
+        guard fields.count >= 3, let resident = Int64(fields[1]), let shared = Int64(fields[2]) else { return nil }
+        let page = Int64(sysconf(Int32(_SC_PAGESIZE)))
+        return (resident * page, max(0, resident - shared) * page)
     }
 
     /// The peak resident set size of this process so far (VmHWM), in bytes.

@@ -7,6 +7,7 @@ public struct HardwarePeaks: Codable, Sendable, Equatable {
     public var ramUsedBytes: Int64?
     public var ramPercent: Double?
     public var processRSSBytes: Int64?
+    public var processRSSAnonBytes: Int64?
     public var cpuTemperatureC: Double?
     public var gpuUtilizationPercent: Double?
     public var gpuMemoryUsedBytes: Int64?
@@ -15,13 +16,15 @@ public struct HardwarePeaks: Codable, Sendable, Equatable {
 
     // `processRssBytes` so that snake-case coders round-trip it (`process_rss_bytes`).
     enum CodingKeys: String, CodingKey {
-        case samples, cpuPercent, ramUsedBytes, ramPercent, processRSSBytes = "processRssBytes", cpuTemperatureC
+        case samples, cpuPercent, ramUsedBytes, ramPercent, processRSSBytes = "processRssBytes"
+        case processRSSAnonBytes = "processRssAnonBytes", cpuTemperatureC
         case gpuUtilizationPercent, gpuMemoryUsedBytes, gpuTemperatureC, gpuPowerWatts
     }
 
     public init(samples: Int = 0, cpuPercent: Double? = nil, ramUsedBytes: Int64? = nil, ramPercent: Double? = nil,
                 processRSSBytes: Int64? = nil, cpuTemperatureC: Double? = nil, gpuUtilizationPercent: Double? = nil,
-                gpuMemoryUsedBytes: Int64? = nil, gpuTemperatureC: Double? = nil, gpuPowerWatts: Double? = nil) {
+                gpuMemoryUsedBytes: Int64? = nil, gpuTemperatureC: Double? = nil, gpuPowerWatts: Double? = nil,
+                processRSSAnonBytes: Int64? = nil) {
         self.samples = samples
         self.cpuPercent = cpuPercent
         self.ramUsedBytes = ramUsedBytes
@@ -32,6 +35,7 @@ public struct HardwarePeaks: Codable, Sendable, Equatable {
         self.gpuMemoryUsedBytes = gpuMemoryUsedBytes
         self.gpuTemperatureC = gpuTemperatureC
         self.gpuPowerWatts = gpuPowerWatts
+        self.processRSSAnonBytes = processRSSAnonBytes
     }
 
     /// Folds one sample in: each reading it has raises its peak; GPU readings peak over all GPUs.
@@ -41,6 +45,7 @@ public struct HardwarePeaks: Codable, Sendable, Equatable {
         ramUsedBytes = Self.higher(ramUsedBytes, sample.ramUsedBytes)
         ramPercent = Self.higher(ramPercent, sample.ramPercent)
         processRSSBytes = Self.higher(processRSSBytes, sample.processRSSBytes)
+        processRSSAnonBytes = Self.higher(processRSSAnonBytes, sample.processRSSAnonBytes)
         cpuTemperatureC = Self.higher(cpuTemperatureC, sample.cpuTemperatureC)
         for gpu in sample.gpus {
             gpuUtilizationPercent = Self.higher(gpuUtilizationPercent, gpu.utilizationPercent)

@@ -246,6 +246,9 @@ public struct PipelineConfig: Sendable, Equatable {
 
     static var cores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
+    /// `hardware_monitoring.interval_seconds`: how often every phase samples the hardware.
+    public var hardwareInterval: TimeInterval { training.hardwareMonitoring.intervalSeconds }
+
     // MARK: The resolved config
 
     /// Every `auto` that does not depend on the data made: workers and threads (the core

@@ -175,7 +175,10 @@ public final class PipelineRunner: @unchecked Sendable {
         progress.begin(phase: name.rawValue, reuse.map { "reusing the outputs of run \($0.runID) (inputs unchanged, sha256 \(hash.prefix(12)))" }
                        ?? "running")
         do {
-            let files: [PhaseOutput] = try run.phase(name.rawValue) { phase in
+            // Training samples the hardware itself (with the step); every other phase, and a
+            // reused training, is sampled here.
+            let sampling = name == .train && reuse == nil ? nil : config.hardwareInterval
+            let files: [PhaseOutput] = try run.phase(name.rawValue, hardwareEvery: sampling) { phase in
                 phase.set("input_sha256", .string(hash))
                 if let reuse { return try adopt(reuse, name: name, into: phase) }
                 var files = try execute(name, phase: phase, folder: folder, upstream: upstream, repository: repository)

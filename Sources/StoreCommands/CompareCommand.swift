@@ -55,6 +55,15 @@ package struct CompareCommand: ParsableCommand {
             for field in Set(byRank.flatMap(\.keys)).sorted() {
                 rows.append(["hardware_peaks_by_rank", "", field] + byRank.map { $0[field] ?? nil })
             }
+            // Per phase: key the phase, stat the field (empty where a run has no such phase).
+            let byPhase = try comparison.hardwarePeaksByPhase.map { phases in
+                try phases.mapValues { Dictionary(uniqueKeysWithValues: OutputOptions.flatten(try JSONValue.parse(ExperimentStore.jsonEncoder().encode($0)))) }
+            }
+            for phase in Set(byPhase.flatMap(\.keys)).sorted() {
+                for field in Set(byPhase.flatMap { $0[phase]?.keys.map { $0 } ?? [] }).sorted() {
+                    rows.append(["hardware_peaks_by_phase", phase, field] + byPhase.map { $0[phase]?[field] ?? nil })
+                }
+            }
             output.print(headers: ["section", "key", "stat"] + names, rows: rows)
             return
         }
@@ -85,6 +94,7 @@ package struct CompareCommand: ParsableCommand {
             ["cpu %"] + comparison.hardwarePeaks.map { Display.number($0.cpuPercent) ?? "-" },
             ["ram %"] + comparison.hardwarePeaks.map { Display.number($0.ramPercent) ?? "-" },
             ["process rss"] + comparison.hardwarePeaks.map { Display.bytes($0.processRSSBytes) ?? "-" },
+            ["process rss anon"] + comparison.hardwarePeaks.map { Display.bytes($0.processRSSAnonBytes) ?? "-" },
             ["gpu memory"] + comparison.hardwarePeaks.map { Display.bytes($0.gpuMemoryUsedBytes) ?? "-" },
         ]
         // Each rank's own process RSS, when any run had more than one process.
@@ -96,6 +106,16 @@ package struct CompareCommand: ParsableCommand {
                 })
             }
         }
+        // Each phase's peak RSS and RssAnon, phases in pipeline order.
+        let phases = Set(comparison.hardwarePeaksByPhase.flatMap(\.keys))
+        for phase in Self.pipelineOrder.filter(phases.contains) + phases.subtracting(Self.pipelineOrder).sorted() {
+            let peaks = comparison.hardwarePeaksByPhase.map { $0[phase] }
+            peakRows.append(["\(phase) rss"] + peaks.map { Display.bytes($0?.processRSSBytes) ?? "-" })
+            peakRows.append(["\(phase) rss anon"] + peaks.map { Display.bytes($0?.processRSSAnonBytes) ?? "-" })
+        }
         print(OutputOptions.table(headers: [""] + names, rows: peakRows), terminator: "")
     }
+
+    /// The pipeline's phases in the order they run (the store module does not know `PhaseName`).
+    static let pipelineOrder = ["analyse", "scrape", "tokenize", "embed", "train", "push"]
 }

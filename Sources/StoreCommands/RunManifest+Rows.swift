@@ -7,7 +7,7 @@ import Foundation
 ///
 /// - `section` is a top-level key (`run`, `config`, `params`, `metrics`, `phases`, ...);
 /// - `item` is the name in the sections keyed by name (`metrics`: the metric key, `params`:
-///   the config key, `phase_stats`: the phase, `phase_results`: `phase_0_analyze` ...), the index in the array sections (`phases`,
+///   the config key, `phase_stats` and `hardware_peaks_by_phase`: the phase, `phase_results`: `phase_0_analyze` ...), the index in the array sections (`phases`,
 ///   `checkpoints`, `artifacts`, `hardware_peaks_by_rank`), and empty elsewhere;
 /// - `field` is the field, nested keys joined by `.` (`tags.team`, `stats.commits`), and
 ///   empty where the item itself is the value (`params`, the top-level version fields);
@@ -16,13 +16,13 @@ extension RunManifest {
     static let csvHeaders = ["section", "item", "field", "value"]
 
     /// Sections that map names to records.
-    private static let keyedSections: Set<String> = ["metrics", "params", "phase_stats", "phase_results"]
+    private static let keyedSections: Set<String> = ["metrics", "params", "phase_stats", "phase_results", "hardware_peaks_by_phase"]
     /// The order sections are printed in; any other follow, sorted.
     private static let sectionOrder = ["manifest_version", "blocklab_version", "generated_at", "run",
                                        "execution_timestamp", "total_execution_time_seconds", "repository_stats",
                                        "training_parameters", "sequence_metadata", "phase_results", "training_report",
                                        "config", "params", "metrics", "phases", "phase_stats", "checkpoints", "artifacts",
-                                       "embeddings", "hardware_peaks", "hardware_peaks_by_rank"]
+                                       "embeddings", "hardware_peaks", "hardware_peaks_by_rank", "hardware_peaks_by_phase"]
 
     package func csvRows() throws -> [[String?]] {
         guard case .object(let sections) = try JSONValue.parse(try ExperimentStore.jsonEncoder(pretty: false).encode(self)) else {

@@ -79,10 +79,23 @@ package struct ShowCommand: ParsableCommand {
                 if let cpu = p.cpuPercent { parts.append(String(format: "cpu %.1f%%", cpu)) }
                 if let ram = p.ramPercent { parts.append(String(format: "ram %.1f%%", ram)) }
                 if let rss = p.processRSSBytes { parts.append("rss \(Display.bytes(rss)!)") }
+                if let anon = p.processRSSAnonBytes { parts.append("rss anon \(Display.bytes(anon)!)") }
                 if let temp = p.cpuTemperatureC { parts.append(String(format: "cpu temp %.1f C", temp)) }
                 if let gpu = p.gpuMemoryUsedBytes { parts.append("gpu mem \(Display.bytes(gpu)!)") }
                 print("  " + parts.joined(separator: "  "))
             }
+        }
+        if !manifest.hardwarePeaksByPhase.isEmpty {
+            print("\nhardware peaks by phase")
+            print(OutputOptions.table(
+                headers: ["phase", "samples", "cpu %", "ram %", "rss", "rss anon", "gpu mem"],
+                rows: Self.phaseOrder(manifest).compactMap { name in
+                    manifest.hardwarePeaksByPhase[name].map { p in
+                        [name, String(p.samples), Display.number(p.cpuPercent) ?? "-", Display.number(p.ramPercent) ?? "-",
+                         Display.bytes(p.processRSSBytes) ?? "-", Display.bytes(p.processRSSAnonBytes) ?? "-",
+                         Display.bytes(p.gpuMemoryUsedBytes) ?? "-"]
+                    }
+                }), terminator: "")
         }
         if !manifest.checkpoints.isEmpty {
             print("\ncheckpoints")
@@ -105,5 +118,14 @@ package struct ShowCommand: ParsableCommand {
                   terminator: "")
         }
         return out
+    }
+
+    /// The phases with hardware peaks, in the order the run recorded them (others after, sorted).
+    static func phaseOrder(_ manifest: RunManifest) -> [String] {
+        var order = [String]()
+        for name in manifest.phases.map(\.name) + manifest.hardwarePeaksByPhase.keys.sorted() where !order.contains(name) {
+            if manifest.hardwarePeaksByPhase[name] != nil { order.append(name) }
+        }
+        return order
     }
 }

@@ -136,24 +136,8 @@ public final class BPETokenizer: Sendable {
     /// Runs `body(encoder, index)` for every index in 0..<count, spread over `threads`
     /// threads that each own one encoder; indices are claimed in small batches.
     public func parallelForEach(count: Int, threads: Int, _ body: (BPEEncoder, Int) -> Void) {
-        let workers = max(1, min(threads, count))
-        if workers == 1 {
-            let encoder = makeEncoder()
-            for index in 0..<count { body(encoder, index) }
-            return
-        }
-        let next = AtomicCounter()
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                let encoder = makeEncoder()
-                while true {
-                    let start = next.add(16)
-                    if start >= count { break }
-                    for index in start..<min(start + 16, count) { body(encoder, index) }
-                }
-            }
-        }
+        let encoders = (0..<max(1, min(threads, count))).map { _ in makeEncoder() }
+        parallelIndices(count: count, workers: encoders.count) { worker, index in body(encoders[worker], index) }
     }
 
     /// The bytes the ids stand for. Throws on an id outside the vocabulary.
@@ -171,18 +155,5 @@ public final class BPETokenizer: Sendable {
     /// The text the ids stand for; bytes that are not valid UTF-8 become U+FFFD.
     public func decode(_ ids: [Int]) throws -> String {
         String(decoding: try decodeBytes(ids), as: UTF8.self)
-    }
-}
-
-/// A lock-protected counter for claiming work across threads.
-final class AtomicCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    /// Adds `n` and returns the value before.
-    func add(_ n: Int) -> Int {
-        lock.lock(); defer { lock.unlock() }
-        let old = value
-        value += n
-        return old
     }
 }

@@ -36,11 +36,19 @@ public struct BPETrainer: Sendable {
     /// Trains on `texts`. Throws on bad settings or when the texts are all empty.
     public func train(_ texts: [String], progress: ((Int, Int) -> Void)? = nil) throws -> BPETokenizer {
         try validate()
-        let words = countWords(texts)
+        let counter = WordCounter(specialTokens: specialTokens, threads: threads)
+        counter.add(texts)
+        return try train(words: counter.finish(), progress: progress)
+    }
+
+    /// Trains on word counts (`WordCounter`, fed as the texts stream by). The counts are
+    /// let go of once the merge state holds the words, before the merges run.
+    func train(words: consuming WordCounter.Tally, progress: ((Int, Int) -> Void)? = nil) throws -> BPETokenizer {
+        try validate()
         guard !words.counts.isEmpty else {
             throw TokenizerError("the training corpus is empty: there is no text to learn merges from. Check the input files.")
         }
-        var state = MergeState(words: words)
+        var state = MergeState(words: words)  // the last use: the counts go with it
         let specials = specialTokens.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let targetTokens = vocabularySize - specials.count
         var tokenBytes: [[UInt8]] = (0..<256).map { [UInt8($0)] }
@@ -73,55 +81,6 @@ public struct BPETrainer: Sendable {
         }
         return try BPETokenizer(vocabulary: vocabulary, merges: merges, addedTokens: added)
     }
-
-    /// Unique pre-tokens and their counts, counted on `threads` threads.
-    func countWords(_ texts: [String]) -> (keys: [[UInt8]], counts: [Int64]) {
-        let specials = specialTokens.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        let base = try! BPETokenizer(
-            vocabulary: Dictionary(uniqueKeysWithValues: (0..<256).map { (String(Character(ByteLevel.scalars[$0])), $0) }),
-            merges: [],
-            addedTokens: specials.enumerated().map { .init(id: 256 + $0.offset, content: $0.element) })
-        let workers = max(1, min(threads, texts.count))
-        let tables = (0..<workers).map { _ in ByteStringTable(capacity: 1 << 16) }
-        var counts = [[Int64]](repeating: [], count: workers)
-        let next = AtomicCounter()
-        counts.withUnsafeMutableBufferPointer { countsBuffer in
-            nonisolated(unsafe) let countsOut = countsBuffer
-            nonisolated(unsafe) let tables = tables
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let encoder = base.makeEncoder()
-                let table = tables[worker]
-                var local: [Int64] = []
-                while true {
-                    let start = next.add(16)
-                    if start >= texts.count { break }
-                    for index in start..<min(start + 16, texts.count) {
-                        var text = texts[index]
-                        text.withUTF8 { buffer in
-                            encoder.forEachWord(buffer) { p, n in
-                                let (entry, inserted) = table.insert(p, n, hash: ByteStringTable.hash(p, n))
-                                if inserted { local.append(1) } else { local[entry] += 1 }
-                            }
-                        }
-                    }
-                }
-                countsOut[worker] = local
-            }
-        }
-        let merged = tables[0]
-        var total = counts[0]
-        for worker in 1..<workers {
-            let table = tables[worker]
-            for entry in 0..<table.count {
-                let key = Array(table.key(entry))
-                key.withUnsafeBufferPointer { k in
-                    let (index, inserted) = merged.insert(k.baseAddress!, k.count, hash: ByteStringTable.hash(k.baseAddress!, k.count))
-                    if inserted { total.append(counts[worker][entry]) } else { total[index] += counts[worker][entry] }
-                }
-            }
-        }
-        return ((0..<merged.count).map { Array(merged.key($0)) }, total)
-    }
 }
 
 /// The words as symbol sequences, the pair counts and the heap of candidate merges.
@@ -136,14 +95,21 @@ struct MergeState {
     var visited: [Int32] = []
     var stamp: Int32 = 0
 
-    init(words: (keys: [[UInt8]], counts: [Int64])) {
-        for (index, key) in words.keys.enumerated() {
+    init(words: WordCounter.Tally) {
+        let table = words.table
+        symbols.reserveCapacity(table.arenaBytes)
+        wordStart.reserveCapacity(table.count)
+        wordLength.reserveCapacity(table.count)
+        wordCount.reserveCapacity(table.count)
+        for index in 0..<table.count {
             wordStart.append(symbols.count)
-            wordLength.append(Int32(key.count))
+            table.withKey(index) { key in
+                wordLength.append(Int32(key.count))
+                for byte in key { symbols.append(Int32(byte)) }
+            }
             wordCount.append(words.counts[index])
-            for byte in key { symbols.append(Int32(byte)) }
         }
-        visited = [Int32](repeating: -1, count: words.keys.count)
+        visited = [Int32](repeating: -1, count: table.count)
         for w in 0..<wordStart.count {
             let start = wordStart[w], count = wordCount[w]
             for i in start..<(start + Int(wordLength[w]) - 1) {

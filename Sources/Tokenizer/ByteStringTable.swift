@@ -89,6 +89,13 @@ final class ByteStringTable {
         return arena[start..<start + Int(keyLengths[index])]
     }
 
+    /// Calls `body` with the bytes of key `index`, in place.
+    @inline(__always)
+    func withKey<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let start = keyOffsets[index]
+        return try arena.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<start + Int(keyLengths[index])])) }
+    }
+
     func removeAll() {
         slots.initialize(repeating: -1, count: capacity)
         count = 0

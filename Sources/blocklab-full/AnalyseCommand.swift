@@ -43,7 +43,7 @@ struct AnalyseCommand: ParsableCommand {
             let run = try store.startRun(RunSpec(name: name, config: snapshot, sourceRepository: repo, sourceCommit: scraper.headCommit))
             TerminationSignals.endRunsOnSignal()
             do {
-                analysis = try run.phase(AnalysePhase.name.rawValue) { try phase.run($0) }.analysis
+                analysis = try run.phase(AnalysePhase.name.rawValue, hardwareEvery: config.hardwareInterval) { try phase.run($0) }.analysis
                 try run.finish()
             } catch {
                 try? run.finish(status: .failed, error: "\(error)")

@@ -67,7 +67,7 @@ struct EmbedCommand: ParsableCommand {
             if !noStore { explainResumeOnSignal(runID: run.id) }
             meter.record(into: run)
             do {
-                outputs = try run.phase(EmbeddingPhase.name.rawValue) { try phase.run($0, loaded: commits, progress: meter) }
+                outputs = try run.phase(EmbeddingPhase.name.rawValue, hardwareEvery: config.hardwareInterval) { try phase.run($0, loaded: commits, progress: meter) }
                 try run.finish()
             } catch {
                 try? run.finish(status: .failed, error: "\(error)")

@@ -66,8 +66,8 @@ struct ScrapeCommand: ParsableCommand {
         let outputs: ScrapePhase.Outputs
         do {
             if let run {
-                _ = try run.phase(AnalysePhase.name.rawValue) { try AnalysePhase(.init(scraper: scraper, estimate: config.estimate)).run($0) }
-                outputs = try run.phase(ScrapePhase.name.rawValue) { phase in
+                _ = try run.phase(AnalysePhase.name.rawValue, hardwareEvery: config.hardwareInterval) { try AnalysePhase(.init(scraper: scraper, estimate: config.estimate)).run($0) }
+                outputs = try run.phase(ScrapePhase.name.rawValue, hardwareEvery: config.hardwareInterval) { phase in
                     let outputs = try scrape.run(phase, progress: meter)
                     for file in outputs.files { try phase.artifact(path: file.path, kind: file.kind) }
                     return outputs

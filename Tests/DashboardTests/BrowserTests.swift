@@ -75,6 +75,11 @@ import Testing
         _ = try browser.eval("const s = document.querySelector('[data-role=axis]'); s.value = 'epoch'; s.dispatchEvent(new Event('change')); return 1")
         #expect(try browser.eval("return window.blocklab.charts.find(c => c.key === 'train/loss').graph.getLabels()[0]") as? String == "epoch")
         #expect(try browser.eval("const g = window.blocklab.charts.find(c => c.key === 'train/loss').graph; return g.getValue(g.numRows() - 1, 0)") as? Double == 29.99)
+        // On a time axis the hardware charts shade each phase that lasted (the fixture's
+        // tokenize phase takes no time, so only train is drawn); the RSS chart has RssAnon beside it.
+        #expect(try browser.eval("return window.blocklab.charts.filter(c => c.kind === 'hardware').every(c => typeof c.graph.getOption('underlayCallback') === 'function')") as? Bool == true)
+        #expect(try browser.eval("return window.blocklab.phaseSpans") as? [String] == ["train"])
+        #expect(try browser.eval("return window.blocklab.charts.find(c => c.key === 'rss').raw") as? [String] == ["rss", "rss anon"])
     }
 
     @Test func comparePageOverlaysTheRunsAndShowsOnlyDifferingConfigKeys() throws {

@@ -40,6 +40,36 @@ import Testing
         #expect(phases.stdout.contains("tokenize,finished"))
     }
 
+    /// The tokenize phase is sampled as it runs: its peaks are in `show`, `compare` and the
+    /// exported manifest (which the schema accepts).
+    @Test func theTokenizePhasesHardwarePeaksAreShownComparedAndExported() throws {
+        let dir = TempDir()
+        try Self.writeRecords(dir.file("records.jsonl"))
+        let store = dir.file("s.db")
+        for name in ["one", "two"] {
+            let result = try CLI.run(["tokenize", "--input", dir.file("records.jsonl"), "--out", dir.file(name), "--name", name,
+                                      "--vocab-size", "300", "--sequence-length", "32", "--store", store])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let show = try CLI.run(["show", "one", "--store", store])
+        #expect(show.status == 0, "\(show.stderr)")
+        let table = try #require(show.stdout.components(separatedBy: "hardware peaks by phase").dropFirst().first, "\(show.stdout)")
+        #expect(table.contains("rss anon"))
+        #expect(table.split(separator: "\n").contains { $0.hasPrefix("tokenize ") })
+        let json = try #require(try CLI.json(try CLI.run(["show", "one", "--store", store, "--format", "json"]).stdout) as? [String: Any])
+        let tokenize = try #require((json["hardware_peaks_by_phase"] as? [String: [String: Any]])?["tokenize"], "\(json.keys)")
+        #expect((tokenize["samples"] as? Int ?? 0) >= 2, "a sample as it starts and one as it ends")
+        #expect((tokenize["process_rss_anon_bytes"] as? Int ?? 0) > 0 && (tokenize["process_rss_bytes"] as? Int ?? 0) > 0)
+        let compare = try CLI.run(["compare", "one", "two", "--store", store])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        #expect(compare.stdout.contains("tokenize rss anon"))
+        let csv = try CLI.run(["compare", "one", "two", "--store", store, "--format", "csv"])
+        #expect(csv.stdout.contains("hardware_peaks_by_phase,tokenize,process_rss_anon_bytes,"))
+        let export = try CLI.run(["export", "one", "--out", dir.file("m.json"), "--store", store])
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(try ManifestSchema.errors(dir.file("m.json")) == [])
+    }
+
     @Test func encodeAndDecodeRoundTrip() throws {
         let dir = TempDir()
         try Self.writeRecords(dir.file("records.jsonl"))

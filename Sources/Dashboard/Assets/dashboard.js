@@ -145,7 +145,7 @@
     const graph = new Dygraph(box.querySelector('.plot'), spec.rows.length ? spec.rows : [[0].concat(spec.labels.slice(1).map(() => null))], {
       labels: spec.labels, xlabel: spec.xlabel, logscale: !!spec.log, colors: spec.colors, series: spec.series || {},
       width: box.querySelector('.plot').clientWidth || 560, height: 220, legend: 'follow', connectSeparatedPoints: true,
-      labelsKMB: true, strokeWidth: 1.5, animatedZooms: false, zoomCallback: spec.onZoom,
+      labelsKMB: true, strokeWidth: 1.5, animatedZooms: false, zoomCallback: spec.onZoom, underlayCallback: spec.underlay,
     });
     const chart = { kind: spec.kind, key: spec.key, runs: spec.runs, labels: spec.labels, raw: spec.raw, graph, box };
     blocklab.charts.push(chart);
@@ -312,18 +312,20 @@
     function hardwareSpecs() {
       if (!hardware || !hardware.times.length) return [];
       const start = detail.run.started_at;
-      const useStep = settings.axis === 'step' && hardware.steps.some((s) => s !== null);
+      // Steps only when every sample has one: samples of phases other than training have none.
+      const useStep = settings.axis === 'step' && hardware.steps.every((s) => s !== null);
       const x = useStep ? hardware.steps : hardware.times.map((t) => t - start);
       const label = useStep ? 'step' : 'seconds since start';
+      const underlay = useStep ? undefined : phaseSpans(start);
       const specs = [];
       const add = (key, title, columns, names) => {
         if (!columns.some((c) => c.some((v) => v !== null))) return;
-        specs.push({ kind: 'hardware', key, title, labels: [label].concat(names), rows: mergeRows(columns.map((y) => ({ x, y }))), xlabel: label, colors: palette.slice(0, names.length), raw: names });
+        specs.push({ kind: 'hardware', key, title, labels: [label].concat(names), rows: mergeRows(columns.map((y) => ({ x, y }))), xlabel: label, colors: palette.slice(0, names.length), raw: names, underlay });
       };
       add('cpu', 'CPU %', [hardware.cpu_percent], ['cpu %']);
       add('ram', 'RAM %', [hardware.ram_percent], ['ram %']);
       add('ram_bytes', 'RAM used (bytes)', [hardware.ram_used_bytes], ['ram used']);
-      add('rss', 'process RSS (bytes)', [hardware.process_rss_bytes], ['rss']);
+      add('rss', 'process RSS (bytes)', [hardware.process_rss_bytes, hardware.process_rss_anon_bytes || []], ['rss', 'rss anon']);
       add('cpu_temp', 'CPU temperature °C', [hardware.cpu_temperature_c], ['cpu °C']);
       for (const gpu of hardware.gpus) {
         const name = 'gpu' + gpu.index;
@@ -333,6 +335,29 @@
         add(name + '_power', name + ' power W', [gpu.power_watts], [name + ' W']);
       }
       return specs;
+    }
+    // The run's phases as shaded spans behind a chart whose x is seconds since `start`, each named at its top.
+    function phaseSpans(start) {
+      const phases = detail.phases.filter((p) => p.started_at !== null);
+      if (!phases.length) return undefined;
+      return (canvas, area, g) => {
+        canvas.save();
+        canvas.font = '10px sans-serif';
+        canvas.textBaseline = 'top';
+        const drawn = [];
+        phases.forEach((p, i) => {
+          const left = Math.max(g.toDomXCoord(p.started_at - start), area.x);
+          const right = Math.min(g.toDomXCoord((p.ended_at || detail.run.heartbeat_at) - start), area.x + area.w);
+          if (right <= left) return;
+          drawn.push(p.name);
+          canvas.fillStyle = i % 2 ? 'rgba(31, 119, 180, 0.10)' : 'rgba(255, 127, 14, 0.12)';
+          canvas.fillRect(left, area.y, right - left, area.h);
+          canvas.fillStyle = '#555';
+          canvas.fillText(p.name, left + 2, area.y + 2, Math.max(right - left - 4, 1));
+        });
+        canvas.restore();
+        blocklab.phaseSpans = drawn;  // the spans last drawn, by name (what the page tests read)
+      };
     }
     function redraw() {
       for (const chart of charts) { chart.graph.destroy(); blocklab.charts.splice(blocklab.charts.indexOf(chart), 1); }

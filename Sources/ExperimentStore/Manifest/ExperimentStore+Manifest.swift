@@ -30,7 +30,8 @@ extension ExperimentStore {
             metrics: source.metrics, phases: phases, phaseStats: phaseStats,
             checkpoints: source.checkpoints, artifacts: source.artifacts,
             embeddings: try manifestEmbeddings(source), hardwarePeaks: source.peaks,
-            hardwarePeaksByRank: try hardwarePeaksByRank(runID: run.id))
+            hardwarePeaksByRank: try hardwarePeaksByRank(runID: run.id),
+            hardwarePeaksByPhase: try hardwarePeaksByPhase(runID: run.id))
     }
 
     /// Phase 3's section: the vectors of the model the `embed` phase used (or the run's

@@ -55,6 +55,8 @@ public struct RunManifest: Codable, Sendable {
     public var hardwarePeaks: HardwarePeaks
     /// Per process (host and rank): a data-parallel run has one entry per rank.
     public var hardwarePeaksByRank: [RankPeaks]
+    /// Per phase, by its name: the samples taken while it ran (`jq .hardware_peaks_by_phase.tokenize`).
+    public var hardwarePeaksByPhase: [String: HardwarePeaks]
 }
 
 extension RunManifest {

@@ -7,6 +7,14 @@ import TrainingPlan
 /// trained on the training records only; each record is rendered, encoded and followed by
 /// `<|endoftext|>`; each split's stream is packed into sequences.
 ///
+/// It streams, in three passes, so its memory does not grow with the input: the first reads
+/// the inputs a few MiB at a time, parses and renders each record and spools the text to a
+/// temporary file beside the outputs (`CorpusSpool`), keeping only each record's source and
+/// time (for the split); the second counts the training records' words (`WordCounter`:
+/// bounded by the distinct words); the third encodes the records a batch at a time and
+/// writes each token file as its stream arrives (`TokenFile.Writer`). The files are the
+/// ones the same records would give built whole in memory.
+///
 ///     let manifest = try DatasetBuilder(options).build(inputs: ["commits.jsonl"], output: "out",
 ///                                                       sha256: ExperimentStore.sha256(ofFile:))
 public struct DatasetBuilder: Sendable {
@@ -25,6 +33,9 @@ public struct DatasetBuilder: Sendable {
         /// A tokenizer directory to use instead of training one.
         public var tokenizerDirectory: String?
         public var threads = ProcessInfo.processInfo.activeProcessorCount
+        /// About how many bytes of input the passes hold at a time (lines read, records
+        /// counted or encoded). Tests make it small, so that small inputs cross batch edges.
+        var batchBytes = 4 << 20
         public init() {}
     }
 
@@ -52,28 +63,28 @@ public struct DatasetBuilder: Sendable {
         try validate()
         guard !inputs.isEmpty else { throw TokenizerError("no input files; pass one or more JSONL files with --input.") }
         let manifestPath = (output as NSString).appendingPathComponent("dataset.json")
-        var records: [DatasetRecord] = []
-        var inputInfo: [DatasetManifest.Input] = []
-        for path in inputs {
-            let fileRecords = try DatasetRecord.read(file: path)
-            let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            inputInfo.append(.init(path: path, sha256: try sha256(path), bytes: bytes, records: fileRecords.count))
-            records += fileRecords
-            progress("read \(fileRecords.count) records from \(path)")
-        }
-        guard !records.isEmpty else {
-            throw TokenizerError("the input has no commit or file_chunk records (\(inputs.joined(separator: ", "))); run `blocklab scrape` first or check the files.")
-        }
-        let parts = DatasetSplit.split(records, method: options.split, validationFraction: options.validationFraction, seed: options.seed)
-        progress("split \(parts.train.count) train / \(parts.validation.count) validation records (\(options.split.rawValue), seed \(options.seed))")
 
         // Render with every marker escaped; a given tokenizer's added tokens are escaped too.
         var loaded: BPETokenizer?
         if let directory = options.tokenizerDirectory { loaded = try BPETokenizer.load(directory: directory) }
         var escaped = SpecialTokens.all
         for token in loaded?.addedTokens ?? [] where !escaped.contains(token.content) { escaped.append(token.content) }
-        let texts = render(records, specials: escaped)
 
+        // Pass 1: parse, render, spool.
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let spool = try CorpusSpool(directory: URL(fileURLWithPath: output))
+        defer { spool.remove() }
+        let scanned = try scan(inputs, into: spool, specials: escaped, sha256: sha256, progress: progress)
+        let sources = scanned.sources
+        guard !sources.isEmpty else {
+            throw TokenizerError("the input has no commit or file_chunk records (\(inputs.joined(separator: ", "))); run `blocklab scrape` first or check the files.")
+        }
+        let validation = DatasetSplit.validationSet(sources: sources, method: options.split, validationFraction: options.validationFraction,
+                                                    seed: options.seed) { scanned.times[$0] }
+        let validationCount = validation.lazy.filter { $0 }.count
+        progress("split \(sources.count - validationCount) train / \(validationCount) validation records (\(options.split.rawValue), seed \(options.seed))")
+
+        // Pass 2: the tokenizer, trained on the training records' word counts.
         let tokenizer: BPETokenizer
         var trainSeconds: Double?
         if let loaded {
@@ -83,7 +94,7 @@ public struct DatasetBuilder: Sendable {
         } else {
             let start = Date()
             let trainer = BPETrainer(vocabularySize: options.vocabularySize, threads: options.threads)
-            tokenizer = try trainer.train(parts.train.map { texts[$0] })
+            tokenizer = try trainer.train(words: countWords(spool, trainer: trainer, validation: validation))
             trainSeconds = Date().timeIntervalSince(start)
             progress(String(format: "trained %d merges in %.1f s (vocabulary %d)", tokenizer.merges.count, trainSeconds!, tokenizer.vocabularySize))
         }
@@ -94,42 +105,16 @@ public struct DatasetBuilder: Sendable {
         // the first file is written, so a build that fails half-way leaves no manifest over
         // mismatched files.
         try? FileManager.default.removeItem(atPath: manifestPath)
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let tokenizerDirectory = (output as NSString).appendingPathComponent("tokenizer")
         try tokenizer.save(directory: tokenizerDirectory, modelMaxLength: options.sequenceLength)
 
+        // Pass 3: encode, pack, write.
         let start = Date()
-        let ids = tokenizer.encodeBatch(texts, threads: options.threads)
-        let totalBytes = texts.reduce(0) { $0 + $1.utf8.count }
-        progress(String(format: "encoded %.1f MB in %.1f s", Double(totalBytes) / 1e6, Date().timeIntervalSince(start)))
-
-        let packer = try SequencePacker(sequenceLength: options.sequenceLength, overlap: options.overlap, keepTail: options.keepTail)
-        let bytesPerToken = TokenFile.Header.bytesPerToken(vocabularySize: tokenizer.vocabularySize)
-        func writePart(_ indices: [Int], _ name: String) throws -> DatasetManifest.Part {
-            var stream: [UInt32] = []
-            stream.reserveCapacity(indices.reduce(0) { $0 + ids[$1].count + 1 })
-            var bySource: [String: Int] = [:]
-            for index in indices {
-                stream += ids[index]
-                stream.append(UInt32(pad))
-                bySource[records[index].source.rawValue, default: 0] += ids[index].count + 1
-            }
-            let packed = packer.pack(stream, padID: UInt32(pad))
-            let header = TokenFile.Header(
-                bytesPerToken: bytesPerToken, sequenceLength: UInt32(options.sequenceLength), overlap: UInt32(options.overlap),
-                sequenceCount: UInt64(packed.sequenceCount), lastSequenceValidTokens: UInt32(packed.lastValidTokens),
-                padTokenID: UInt32(pad), vocabularySize: UInt32(tokenizer.vocabularySize))
-            let path = (output as NSString).appendingPathComponent(name)
-            try TokenFile.write(path, header: header, sequences: packed.tokens)
-            let padding = packed.sequenceCount == 0 ? 0 : options.sequenceLength - packed.lastValidTokens
-            progress("wrote \(name): \(packed.sequenceCount) sequences from \(stream.count) tokens")
-            return .init(file: name, sha256: try sha256(path), bytes: TokenFile.headerSize + packed.tokens.count * Int(bytesPerToken),
-                         records: indices.count, sequences: packed.sequenceCount, streamTokens: stream.count,
-                         storedTokens: packed.tokens.count, paddingTokens: padding, droppedTokens: packed.droppedTokens,
-                         lastSequenceValidTokens: packed.lastValidTokens, tokensBySource: bySource)
-        }
-        let train = try writePart(parts.train, "train.bin")
-        let val = try writePart(parts.validation, "val.bin")
+        let parts = try encode(spool, sources: sources, validation: validation, tokenizer: tokenizer, pad: UInt32(pad),
+                               output: URL(fileURLWithPath: output), sha256: sha256)
+        progress(String(format: "encoded %.1f MB in %.1f s", Double(spool.textBytes) / 1e6, Date().timeIntervalSince(start)))
+        let (train, val) = parts
+        for part in [train, val] { progress("wrote \(part.file): \(part.sequences) sequences from \(part.streamTokens) tokens") }
 
         var files: [String: String] = [:]
         for name in BPETokenizer.fileNames {
@@ -141,15 +126,15 @@ public struct DatasetBuilder: Sendable {
                                          sequenceLength: options.sequenceLength,
                                          minEpochs: options.minEpochs, maxEpochs: options.maxEpochs)
         let manifest = DatasetManifest(
-            inputs: inputInfo,
-            records: .init(commit: records.filter { $0.source == .commit }.count,
-                           fileChunk: records.filter { $0.source == .fileChunk }.count,
-                           train: parts.train.count, val: parts.validation.count),
+            inputs: scanned.inputs,
+            records: .init(commit: sources.lazy.filter { $0 == .commit }.count,
+                           fileChunk: sources.lazy.filter { $0 == .fileChunk }.count,
+                           train: sources.count - validationCount, val: validationCount),
             tokenizer: .init(directory: "tokenizer", origin: options.tokenizerDirectory ?? "trained",
                              sha256: files["tokenizer.json"]!, files: files,
                              specialTokens: tokenizer.addedTokens.map(\.content), padTokenId: pad,
                              merges: tokenizer.merges.count, trainSeconds: trainSeconds),
-            vocabSize: tokenizer.vocabularySize, bytesPerToken: Int(bytesPerToken),
+            vocabSize: tokenizer.vocabularySize, bytesPerToken: Int(TokenFile.Header.bytesPerToken(vocabularySize: tokenizer.vocabularySize)),
             sequenceLength: options.sequenceLength, overlap: options.overlap, tail: options.keepTail ? "keep" : "drop",
             split: .init(method: options.split, seed: options.seed, validationFraction: options.validationFraction),
             train: train, val: val, tokensBySource: bySource,
@@ -158,21 +143,6 @@ public struct DatasetBuilder: Sendable {
         try manifest.write(to: manifestPath)
         progress("wrote dataset.json: \(train.sequences) train / \(val.sequences) validation sequences, \(epochs) epochs")
         return manifest
-    }
-
-    /// The texts of all records, rendered on `threads` threads.
-    func render(_ records: [DatasetRecord], specials: [String]) -> [String] {
-        var texts = [String](repeating: "", count: records.count)
-        texts.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer
-            let workers = max(1, min(options.threads, records.count))
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: records.count, by: workers) {
-                    out[index] = DatasetTemplate.render(records[index], specials: specials)
-                }
-            }
-        }
-        return texts
     }
 }
 

@@ -89,16 +89,30 @@ public enum DatasetRecord: Sendable, Equatable {
         }
     }
 
-    /// Reads every record of a JSONL file, in order. Blank lines are skipped.
+    /// Parses one line's bytes as `read` does: bytes that are not UTF-8 become U+FFFD
+    /// first, and a blank line gives nil, as a record of another type does.
+    static func parse(bytes: ArraySlice<UInt8>, file: String, lineNumber: Int) throws -> DatasetRecord? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if bytes.first != UInt8(ascii: "{"), text.allSatisfy(\.isWhitespace) { return nil }
+        return try parse(line: text[...], file: file, lineNumber: lineNumber)
+    }
+
+    /// The error for an input file that cannot be opened.
+    static func unreadable(_ file: String) -> TokenizerError {
+        TokenizerError("cannot read \(file); pass the JSONL written by `blocklab scrape` with --input.")
+    }
+
+    /// Reads every record of a JSONL file, in order. Blank lines are skipped. Holds them all:
+    /// the dataset builder reads a batch of lines at a time instead (`LineBatchReader`).
     public static func read(file: String) throws -> [DatasetRecord] {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw TokenizerError("cannot read \(file); pass the JSONL written by `blocklab scrape` with --input.")
-        }
+        let reader = try LineBatchReader(path: file, missing: unreadable(file))
         var records: [DatasetRecord] = []
-        let text = String(decoding: data, as: UTF8.self)
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.allSatisfy(\.isWhitespace) { continue }
-            if let record = try parse(line: line, file: file, lineNumber: index + 1) { records.append(record) }
+        while let batch = try reader.next() {
+            for (k, range) in batch.ranges.enumerated() {
+                if let record = try parse(bytes: batch.bytes[range], file: file, lineNumber: batch.first + k) {
+                    records.append(record)
+                }
+            }
         }
         return records
     }

@@ -15,12 +15,25 @@ public enum DatasetSplit {
     /// one and never all when there are two or more candidates and the fraction is above 0.
     public static func split(_ records: [DatasetRecord], method: SplitMethod, validationFraction: Double,
                              seed: UInt64) -> (train: [Int], validation: [Int]) {
+        let held = validationSet(sources: records.map(\.source), method: method, validationFraction: validationFraction,
+                                 seed: seed) { index in
+            guard case .commit(let c) = records[index] else { return 0 }
+            return parseDate(c.authorTimestamp)
+        }
+        return (records.indices.filter { !held[$0] }, records.indices.filter { held[$0] })
+    }
+
+    /// `split`'s choice as a flag per record (true: validation), from what the dataset
+    /// builder keeps of each record while it streams: its source, and for chronological the
+    /// author time of a commit (`time(index)`, seconds since 1970, asked of commits only).
+    static func validationSet(sources: [DatasetRecord.Source], method: SplitMethod, validationFraction: Double,
+                              seed: UInt64, time: (Int) -> Double) -> [Bool] {
         let candidates: [Int]
         switch method {
         case .random:
-            candidates = Array(records.indices)
+            candidates = Array(sources.indices)
         case .chronological:
-            candidates = records.indices.filter { records[$0].source == .commit }
+            candidates = sources.indices.filter { sources[$0] == .commit }
         }
         var k = Int((Double(candidates.count) * validationFraction).rounded())
         if validationFraction > 0 && candidates.count >= 2 { k = min(max(k, 1), candidates.count - 1) }
@@ -38,14 +51,12 @@ public enum DatasetSplit {
             }
             held = order.prefix(k)
         case .chronological:
-            let times = candidates.map { index -> (Double, Int) in
-                guard case .commit(let c) = records[index] else { return (0, index) }
-                return (parseDate(c.authorTimestamp), index)
-            }
+            let times = candidates.map { (time($0), $0) }
             held = times.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.prefix(k).map(\.1)[...]
         }
-        let validation = Set(held)
-        return (records.indices.filter { !validation.contains($0) }, records.indices.filter { validation.contains($0) })
+        var validation = [Bool](repeating: false, count: sources.count)
+        for index in held { validation[index] = true }
+        return validation
     }
 
     /// Seconds since 1970 of an ISO 8601 timestamp; unparsable ones sort as oldest.

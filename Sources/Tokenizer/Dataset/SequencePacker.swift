@@ -33,25 +33,64 @@ public struct SequencePacker: Sendable {
         public var droppedTokens: Int
     }
 
+    /// Packs a whole stream at once (the stream's rule, `Stream`, applied to an array).
     public func pack(_ stream: [UInt32], padID: UInt32) -> Packed {
-        let n = stream.count
-        let full = n >= sequenceLength ? (n - sequenceLength) / stride + 1 : 0
-        let covered = full > 0 ? (full - 1) * stride + sequenceLength : 0
-        let hasTail = n > covered
-        let count = full + (hasTail && keepTail ? 1 : 0)
-        var tokens = [UInt32](repeating: padID, count: count * sequenceLength)
-        stream.withUnsafeBufferPointer { src in
-            tokens.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<count {
-                    let start = i * stride
-                    let real = min(sequenceLength, n - start)
-                    for k in 0..<real { dst[i * sequenceLength + k] = src[start + k] }
-                }
+        var tokens: [UInt32] = []
+        var packing = Stream(self, padID: padID)
+        packing.append(stream) { tokens.append(contentsOf: $0) }
+        let end = packing.finish { tokens.append(contentsOf: $0) }
+        return Packed(tokens: tokens, sequenceCount: end.sequenceCount, lastValidTokens: end.lastValidTokens,
+                      droppedTokens: end.droppedTokens)
+    }
+
+    /// Packing as the stream arrives: each sequence is handed out as soon as its last token
+    /// is in, and `finish` hands out the padded tail. Holds at most one sequence and the
+    /// tokens of the latest `append`.
+    public struct Stream {
+        public let packer: SequencePacker
+        public let padID: UInt32
+        private var window: [UInt32] = []  // window[head...]: the next sequence's tokens so far
+        private var head = 0
+        private var full = 0
+        /// Tokens appended so far.
+        public private(set) var streamTokens = 0
+
+        public init(_ packer: SequencePacker, padID: UInt32) {
+            self.packer = packer
+            self.padID = padID
+        }
+
+        /// Appends stream tokens; `emit` gets each sequence completed (`sequenceLength` ids).
+        public mutating func append(_ tokens: some Collection<UInt32>, emit: (ArraySlice<UInt32>) throws -> Void) rethrows {
+            window.append(contentsOf: tokens)
+            streamTokens += tokens.count
+            let length = packer.sequenceLength
+            while window.count - head >= length {
+                try emit(window[head..<head + length])
+                full += 1
+                head += packer.stride
+            }
+            if head >= 1 << 16 || head > window.count / 2 {
+                window.removeFirst(head)
+                head = 0
             }
         }
-        let last: Int
-        if count == 0 { last = 0 } else if count > full { last = n - full * stride } else { last = sequenceLength }
-        return Packed(tokens: tokens, sequenceCount: count, lastValidTokens: last,
-                      droppedTokens: hasTail && !keepTail ? n - covered : 0)
+
+        /// Ends the stream: hands out the tail padded with `padID` when it is kept, and says
+        /// what the packed file holds (`Packed` without the tokens).
+        public mutating func finish(emit: (ArraySlice<UInt32>) throws -> Void) rethrows
+            -> (sequenceCount: Int, lastValidTokens: Int, droppedTokens: Int) {
+            let rest = window.count - head  // stream tokens from the next sequence's start
+            let uncovered = full > 0 ? rest - packer.overlap : rest
+            let tail = uncovered > 0
+            defer { window = []; head = 0 }
+            if tail && packer.keepTail {
+                var last = Array(window[head...])
+                last.append(contentsOf: repeatElement(padID, count: packer.sequenceLength - rest))
+                try emit(last[...])
+                return (full + 1, rest, 0)
+            }
+            return (full, full > 0 ? packer.sequenceLength : 0, tail ? uncovered : 0)
+        }
     }
 }
