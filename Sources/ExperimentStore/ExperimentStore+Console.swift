@@ -20,6 +20,17 @@ extension ExperimentStore {
         }
     }
 
+    /// A run's console figures (the `console_summary` view): lines printed (the last `seq`),
+    /// kept, and dropped by the bound; all 0 for a run that printed nothing.
+    public func consoleSummary(runID: Int64) throws -> (printed: Int64, kept: Int64, dropped: Int64) {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT lines_printed, lines_kept, lines_dropped FROM console_summary WHERE run_id = ?
+                """, arguments: [runID])
+            return (row?[0] ?? 0, row?[1] ?? 0, row?[2] ?? 0)
+        }
+    }
+
     private static func consoleLine(_ row: Row) -> ConsoleLine {
         ConsoleLine(seq: row[0], time: row[1], stream: ConsoleLine.Stream(rawValue: row[2]) ?? .stdout, step: row[3], line: row[4])
     }

@@ -32,6 +32,9 @@ struct PendingWrites {
     var wakeSent = false
     /// The `seq` of the run's last console line.
     var consoleSeq: Int64 = 0
+    /// The step of the run's latest `log` call (nil before the first): the step current when
+    /// a line is printed by code that does not know it (`RunHandle.currentStep`).
+    var lastStep: Int?
     /// The points and hardware samples the writer took at its last swap and has not yet
     /// committed (zero once it has): with `batch`, what a run has logged and not stored.
     var inFlight = (points: 0, hardware: 0)

@@ -25,6 +25,10 @@ extension RunHandle {
         }
     }
 
+    /// The step of the latest `log` call, nil before the first: the step to give a line
+    /// printed by code that does not track steps itself (the pipeline's progress notes).
+    public var currentStep: Int? { pending.withLock { $0.lastStep } }
+
     /// The line as stored: after its last carriage return (a trailing one, from CRLF, is
     /// ignored), cut to `consoleLineBytes`.
     static func consoleText(_ line: String) -> String {

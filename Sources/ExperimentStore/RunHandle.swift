@@ -55,6 +55,7 @@ public final class RunHandle: @unchecked Sendable {
     public func log(step: Int, epoch: Double? = nil, _ metrics: [String: Double]) {
         let now = Date().timeIntervalSince1970
         let wakeNow = pending.withLock { buffer -> Bool in
+            buffer.lastStep = step
             for (key, value) in metrics {
                 buffer.append(key: key, step: Int64(step), value: value, epoch: epoch ?? .nan, time: now)
             }

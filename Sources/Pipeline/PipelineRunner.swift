@@ -78,6 +78,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let folder = URL(fileURLWithPath: request.outDirectory ?? (config.output.directory as NSString)
             .appendingPathComponent("\(config.pipeline.name)-\(run.id)")).standardizedFileURL
         lock.withLock { handle = run; directory = folder }
+        progress.record(into: run)
         progress.note("run \(run.id) (\(config.pipeline.name)) in \(store.path); outputs in \(folder.path)")
 
         var status = RunStatus.finished

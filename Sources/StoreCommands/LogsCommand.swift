@@ -8,7 +8,8 @@ package struct LogsCommand: ParsableCommand {
         commandName: "logs", abstract: "Print a run's console log: its program's output lines, as the store keeps them.",
         discussion: """
             Lines come from `ingest -- CMD` (the command's stdout lines that are not records, and its stderr), \
-            the Python package (what the program printed) and the pipeline (its progress). A run keeps its first \
+            the Python package (what the program printed), and the pipeline and the phase commands (their progress \
+            lines, stream `blocklab`). A run keeps its first \
             10,000 lines and its latest 10,000; where lines were dropped, the table says how many (JSON and CSV \
             show it as a gap in `seq`). With --follow, new lines are printed as they are written until the run \
             ends; JSON is then one object per line.

@@ -1,4 +1,5 @@
 import Foundation
+import ExperimentStore
 import Torch
 
 /// What `blocklab train` asks for: where the data is and the model goes, the config as
@@ -32,6 +33,9 @@ public struct TrainOptions {
     public var commandLine: [String] = CommandLine.arguments
     /// Progress lines (stderr in the command).
     public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// Called once `Trainer.run` has recorded its run, before anything trains (so the command
+    /// can keep its progress lines in the run's console log).
+    public var runStarted: (RunHandle) -> Void = { _ in }
     /// false: no per-step metrics or hardware samples reach the store (the run row, phase,
     /// checkpoints and report still do). For measuring the logging overhead only.
     public var recordMetrics = true

@@ -36,6 +36,7 @@ public enum Trainer {
                                commandLine: options.commandLine, parentRunID: resume?.runID)
             spec.worldSize = options.world.size
             let run = try store.startRun(spec)
+            options.runStarted(run)
             try run.startPhase("train")
             return run
         }

@@ -65,6 +65,7 @@ struct EmbedCommand: ParsableCommand {
             let snapshot = ConfigSnapshot(yaml: yaml, resolvedJSON: try config.sectionsJSON(EmbeddingPhase.name.configSections))
             let run = try store.startRun(RunSpec(name: name, config: snapshot))
             if !noStore { explainResumeOnSignal(runID: run.id) }
+            meter.record(into: run)
             do {
                 outputs = try run.phase(EmbeddingPhase.name.rawValue, hardwareEvery: config.hardwareInterval) { try phase.run($0, loaded: commits, progress: meter) }
                 try run.finish()

@@ -61,6 +61,7 @@ struct ScrapeCommand: ParsableCommand {
         scraper = try Scraper(repository: source.repo, refs: config.refSelection, options: config.scrapeOptions)
         let run = noStore ? nil : try startRun(config, yaml: yaml, head: scraper.headCommit)
         let meter = Progress(label: "blocklab scrape")
+        if let run { meter.record(into: run) }
         let scrape = ScrapePhase(.init(scraper: scraper, directory: URL(fileURLWithPath: out)))
         let outputs: ScrapePhase.Outputs
         do {

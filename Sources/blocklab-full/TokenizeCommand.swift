@@ -78,6 +78,7 @@ struct TokenizeCommand: ParsableCommand {
         let outputs: TokenizePhase.Outputs
         do {
             if let run {
+                tokenizeDisplay.record(into: run)
                 outputs = try run.phase(TokenizePhase.name.rawValue, hardwareEvery: config.hardwareInterval) { recorder in
                     let outputs = try phase.run(recorder, progress: tokenizeDisplay)
                     for file in outputs.files { try recorder.artifact(path: file.path, kind: file.kind, name: file.name) }

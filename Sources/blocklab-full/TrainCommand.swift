@@ -45,9 +45,13 @@ struct TrainCommand: ParsableCommand {
         try Torch.load()    // a missing libtorch is reported before anything is recorded
         var flags = FlagOverrides()
         flags.add("training.device", device?.rawValue)
+        // The trainer's lines, shown and (once its run is recorded) kept in the run's console log.
+        let recording = Mutexed<RunHandle?>(nil)
         var options = TrainPhase.options(dataDirectory: URL(fileURLWithPath: data), modelDirectory: URL(fileURLWithPath: out)) {
+            if let run = recording.value { run.logConsole(.blocklab, $0, step: run.currentStep) }
             Console.isWarning($0) ? Console.warning($0) : Console.notice($0)
         }
+        options.runStarted = { run in recording.value = run }
         // Resuming without --config takes the checkpoint's own config.
         options.configYAML = try configuration.yaml(implicitFile: resume == nil)
         // The trainer reads the config itself (a config it rejects still leaves a failed run):

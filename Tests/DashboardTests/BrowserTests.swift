@@ -177,6 +177,38 @@ import Testing
         try browser.screenshot("live-crashed")
     }
 
+    /// The run page shows the console log, appends lines printed while it is open, and puts a
+    /// printed `<script>` on the page as text that never runs.
+    @Test func theRunPageShowsTheConsoleLogLiveAndAsText() throws {
+        let dir = TempDir()
+        let path = dir.file("s.db")
+        _ = try ExperimentStore.open(at: path)
+        let writer = try IngestProcess(store: path, name: "printer")
+        defer { writer.finish() }
+        writer.send(#"{"step": 1, "train/loss": 2.5}"#)
+        writer.send(#"{"type": "console", "stream": "stderr", "line": "<script>window.pwned = 1</script><b>bold</b>"}"#)
+        let store = try ExperimentStore.open(at: path, mode: .readOnly)
+        var tries = 0
+        while (try? store.consoleLines(runID: store.run("printer").id).count) != 1, tries < 1_200 {
+            Thread.sleep(forTimeInterval: 0.05)  // until the writer's first flush (a hang guard)
+            tries += 1
+        }
+        let ui = try UIProcess(store: path)
+        let browser = try Browser()
+        try browser.open(ui.base + "/runs/printer")
+        try browser.waitUntilDrawn()
+        let texts = "return [...document.querySelectorAll('[data-role=console] .console-text')].map(s => s.textContent)"
+        _ = try browser.wait("return document.querySelectorAll('[data-role=console] .console-line').length === 1")
+        #expect(try browser.eval(texts) as? [String] == ["<script>window.pwned = 1</script><b>bold</b>"])
+        #expect(try browser.eval("return document.querySelectorAll('[data-role=console] script, [data-role=console] b').length") as? Int == 0)
+        #expect(try browser.eval("return window.pwned === undefined") as? Bool == true)
+        // A line printed while the page is open is appended on a later poll.
+        writer.send(#"{"type": "console", "stream": "stdout", "line": "epoch 2 done"}"#)
+        _ = try browser.wait("return document.querySelectorAll('[data-role=console] .console-line').length === 2")
+        #expect(try browser.eval(texts) as? [String] == ["<script>window.pwned = 1</script><b>bold</b>", "epoch 2 done"])
+        try browser.screenshot("run-console")
+    }
+
     @Test func theReportOpensFromDiskAndDrawsTheSameCharts() throws {
         let dir = TempDir()
         let store = try ExperimentStore.open(at: dir.file("s.db"))

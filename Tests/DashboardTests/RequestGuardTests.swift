@@ -10,7 +10,7 @@ import Testing
 @Suite struct RequestGuardTests {
     /// Every kind of route: pages, the API (reads and the SQL), static files, an unknown path.
     static let routes = ["/", "/runs/1", "/compare?runs=1", "/sql", "/api/runs", "/api/runs/1", "/api/runs/1/metrics",
-                         "/api/runs/1/hardware", "/api/compare?runs=1", "/api/sql?q=SELECT%20name%20FROM%20runs", "/api/schema",
+                         "/api/runs/1/hardware", "/api/runs/1/console", "/api/compare?runs=1", "/api/sql?q=SELECT%20name%20FROM%20runs", "/api/schema",
                          "/static/dashboard.js", "/static/dashboard.css", "/static/dygraph.min.js", "/static/dygraph.min.css", "/nothing"]
 
     static func server(_ dir: TempDir, token: String? = nil, host: String = "127.0.0.1", allowedHosts: [String] = []) async throws

@@ -94,4 +94,38 @@ import Testing
         #expect(deleted.status == 0, "\(deleted.stderr)")
         #expect(try Python.query(from, "SELECT COUNT(*) FROM console_lines") == ["0"])
     }
+
+    /// The pipeline's and a phase command's own progress notes are their run's console log
+    /// (stream `blocklab`, which a program's records cannot claim), each as printed; the counts
+    /// drawn before a count's last line are not kept.
+    @Test func thePipelinesAndAPhaseCommandsNotesAreTheirRunsLog() throws {
+        let dir = TempDir()
+        let repo = dir.file("repo"), store = dir.file("s.db")
+        try makeRepository(at: repo, commits: 12)
+        let pipeline = try CLI.run(["pipeline", "--repo", repo, "--config", PipelineCommandTests.config, "--profile", "quick",
+                                    "--store", store, "--name", "piped", "--phases", "analyse,scrape"], directory: dir.path)
+        #expect(pipeline.status == 0, "\(pipeline.stderr)")
+        let scrape = try CLI.run(["scrape", "--repo", repo, "--out", dir.file("scraped"), "--store", store, "--name", "scraped"],
+                                 directory: dir.path)
+        #expect(scrape.status == 0, "\(scrape.stderr)")
+        // The first count is printed (as a line: stderr is a pipe) but only the last is kept.
+        #expect(scrape.stderr.contains("blocklab scrape: 1/12 commits"), "\(scrape.stderr)")
+        for (run, result, first) in [("piped", pipeline, "blocklab pipeline: run 1 (piped)"), ("scraped", scrape, "blocklab scrape: 12/12 commits")] {
+            let logs = try CLI.run(["logs", run, "--store", store, "--format", "json"])
+            #expect(logs.status == 0, "\(logs.stderr)")
+            let lines = try #require(try CLI.json(logs.stdout) as? [[String: Any]])
+            let texts = lines.compactMap { $0["line"] as? String }
+            #expect(texts.count == lines.count && texts.count >= (run == "piped" ? 3 : 1), "\(run): \(logs.stdout)")
+            #expect(!texts.contains { $0.contains(" 1/12 commits") }, "\(run): \(texts)")
+            #expect(texts.first?.hasPrefix(first) == true, "\(run): \(texts)")
+            #expect(lines.allSatisfy { $0["stream"] as? String == "blocklab" }, "\(run): \(lines)")
+            let printed = Set(result.stderr.split(separator: "\n").map(String.init))
+            #expect(texts.allSatisfy(printed.contains), "\(run): kept \(texts), printed \(result.stderr)")
+        }
+        // -q silences the terminal, not the run's account.
+        let quiet = try CLI.run(["scrape", "-q", "--repo", repo, "--out", dir.file("quiet"), "--store", store, "--name", "quiet"], directory: dir.path)
+        #expect(quiet.status == 0 && !quiet.stderr.contains("commits/s"), "\(quiet.stderr)")
+        let kept = try CLI.json(CLI.run(["logs", "quiet", "--store", store, "--format", "json"]).stdout) as? [[String: Any]]
+        #expect(kept?.compactMap { ($0["line"] as? String)?.hasPrefix("blocklab scrape: 12/12 commits") } == [true], "\(kept ?? [])")
+    }
 }

@@ -40,6 +40,8 @@ import Testing
         #expect(first.stderr.contains("scrape: running"), "progress on stderr: \(first.stderr)")
         #expect(first.stderr.contains("commits/s"), "counts with a rate: \(first.stderr)")
         #expect(try query(store, "SELECT name, status FROM phases ORDER BY id") == ["analyse,finished", "scrape,finished", "tokenize,finished", "train,finished"])
+        // The training lines are in the run's console log with the step current when they were printed.
+        #expect(try query(store, "SELECT step FROM console_lines WHERE run_id = 1 AND line LIKE 'blocklab pipeline: step 3/3 |%'") == ["3"])
 
         let second = try CLI.run(["pipeline", "--repo", repo, "--config", Self.config, "--profile", "quick", "--store", store,
                                   "--name", "fixture"] + Self.shrink, directory: dir.path)

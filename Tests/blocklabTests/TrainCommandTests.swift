@@ -125,6 +125,9 @@ import Testing
         #expect(tooLong.status != 0)
         let second = try CLI.run(["sql", "SELECT status, error FROM runs WHERE id = 2", "--store", dir.file("s.db"), "--format", "csv"])
         #expect(second.stdout.contains("failed,the dataset's sequence_length 32 is above model.n_positions 8"))
+        // The trainer's lines, the error among them, are the run's console log.
+        let log = try CLI.run(["logs", "2", "--store", dir.file("s.db"), "--format", "csv"])
+        #expect(log.stdout.contains(",blocklab,,error: the dataset's sequence_length 32 is above model.n_positions 8"), "\(log.stdout)")
     }
 
     /// For each generated token: its probability under Hugging Face's temperature, top-k and

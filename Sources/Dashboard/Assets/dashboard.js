@@ -216,6 +216,38 @@
   }
 
   // ---- one run ----
+  // The run's console log: what its program printed (and BlockLab's own progress lines).
+  // Each ask takes the lines after the last seq shown, a page at a time; a gap in seq is
+  // where the store's bound dropped lines. Lines go in as text nodes, never as HTML.
+  // The panel keeps its latest `consoleShown` lines; the rest are with `blocklab logs`.
+  const consoleShown = 5000;
+  function consolePanel(runId) {
+    const box = el('div', { class: 'console', 'data-role': 'console' });
+    const empty = el('p', { class: 'empty', text: 'Nothing printed yet.' });
+    const node = el('div', {}, [box, empty]);
+    let last = 0;
+    async function load() {
+      const atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 4;
+      for (let page = 0; page < 25; page++) {  // at most 25,000 lines an ask: the store keeps 20,000
+        const answer = await api('/api/runs/' + runId + '/console?after=' + last + '&limit=1000');
+        for (const line of answer.lines) {
+          if (line.seq > last + 1 && last > 0) {
+            box.append(el('div', { class: 'console-gap', text: '… ' + (line.seq - last - 1) + ' lines dropped (a run keeps its first ' + answer.summary.keeps_first + ' and latest ' + answer.summary.keeps_latest + ')' }));
+          }
+          box.append(el('div', { class: 'console-line stream-' + line.stream, 'data-seq': line.seq, title: time(line.time) + (line.step === null ? '' : ' · step ' + line.step) },
+            [el('span', { class: 'console-stream', text: line.stream === 'stdout' ? '' : line.stream }), el('span', { class: 'console-text', text: line.line })]));
+          last = line.seq;
+        }
+        if (!answer.summary.more) break;
+      }
+      while (box.childElementCount > consoleShown) box.firstElementChild.remove();
+      empty.hidden = last > 0;
+      blocklab.consoleLines = last;
+      if (atEnd) box.scrollTop = box.scrollHeight;
+    }
+    return { node, load };
+  }
+
   async function runView(root, runId, options) {
     const live = !embedded;
     let detail = await source.run(runId);
@@ -231,7 +263,10 @@
     const metricsBox = el('div', { class: 'charts' });
     const hardwareBox = el('div', { class: 'charts' });
     const rest = el('div');
-    root.replaceChildren(head, controls, el('h2', { text: 'Metrics' }), metricsBox, el('h2', { text: 'Hardware' }), hardwareBox, rest);
+    // The console log comes from the live store only (a report's page has none embedded).
+    const consoleLog = live ? consolePanel(runId) : null;
+    root.replaceChildren(head, controls, el('h2', { text: 'Metrics' }), metricsBox, el('h2', { text: 'Hardware' }), hardwareBox,
+      ...(consoleLog ? [el('h2', { text: 'Console' }), consoleLog.node] : []), rest);
     let series = [], hardware = null, charts = [];
     const width = () => Math.max(200, Math.round((metricsBox.clientWidth || 1100) / 2));
 
@@ -418,7 +453,8 @@
     const signature = (d) => d.run.status + '|' + d.metrics.map((m) => m.key + ':' + m.count + ':' + m.last_step).join(',') + '|' + d.hardware_peaks.samples;
 
     drawHead();
-    [series, hardware] = await Promise.all([source.metrics(runId, null, width()).then((m) => m.series), source.hardware(runId, 2000)]);
+    [series, hardware] = await Promise.all([source.metrics(runId, null, width()).then((m) => m.series), source.hardware(runId, 2000),
+      consoleLog ? consoleLog.load() : null]);
     redraw();
     drawDetails();
     if (options && options.onDrawn) options.onDrawn();
@@ -429,6 +465,8 @@
       try { next = await source.run(runId); } catch (e) { document.getElementById('live').textContent = e.message; continue; }
       blocklab.polls++;
       document.getElementById('live').textContent = next.run.status === 'running' ? '● live' : '';
+      // New lines whether or not a metric moved; once more after the run ends, for its last lines.
+      try { await consoleLog.load(); } catch (e) { document.getElementById('live').textContent = e.message; }
       if (signature(next) === signature(detail)) continue;
       detail = next;
       [series, hardware] = await Promise.all([withNewPoints(series, detail), source.hardware(runId, 2000)]);

@@ -8,6 +8,7 @@ import Hummingbird
 ///     GET  /api/runs/{run}                                 one run: summaries, phases, checkpoints, config...
 ///     GET  /api/runs/{run}/metrics?keys=&from=&to=&buckets= series, M4-downsampled to `buckets` (default 1000)
 ///     GET  /api/runs/{run}/hardware?points=                hardware samples as columns
+///     GET  /api/runs/{run}/console?after=&limit=           console lines after a seq, and the log's figures
 ///     GET  /api/compare?runs=A,B,...&buckets=              runs side by side, series overlaid
 ///     GET  /api/sql?q=SELECT...&max_rows=&format=json|csv  read-only SQL, the guard of `blocklab sql`
 ///     GET  /api/schema                                     the store's tables and views
@@ -44,6 +45,7 @@ extension DashboardServer {
                                                   buckets: try query.int("buckets", in: 1...DashboardData.maxBuckets) ?? 1000))
         }
         addSQLRoutes(to: router)
+        addConsoleRoutes(to: router)
         router.post("/api/runs/:run/tags") { request, context in
             let body = try await JSONBody(request, context: context)
             let key = try body.string("key"), value = try body.string("value")

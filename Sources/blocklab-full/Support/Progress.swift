@@ -1,3 +1,4 @@
+import ExperimentStore
 import StoreCommands
 import Embedding
 import Foundation
@@ -8,6 +9,9 @@ import Pipeline
 /// a plain line every 5 seconds otherwise, or when TERM is dumb (and always the last one of
 /// a count); notes (a phase starting, a training step) print as lines of their own, above
 /// the count. With `-q` (`Console.quiet`) only the notes that are warnings or errors print.
+/// Once `record(into:)` names a run, each note is also a line of that run's console log,
+/// whatever `-q` says, and so is the last line of each count (its total and rate); the counts
+/// drawn before it are not kept: they are a display, not an account.
 final class Progress: PipelineProgress, @unchecked Sendable {
     private let label: String
     private let interactive = Console.redrawsInPlace
@@ -15,8 +19,11 @@ final class Progress: PipelineProgress, @unchecked Sendable {
     private var shown = false
     private var last = Date.distantPast
     private var counting: (phase: String, started: Date, done: Int)?
+    private var run: RunHandle?
 
     init(label: String) { self.label = label }
+
+    func record(into run: RunHandle) { lock.withLock { self.run = run } }
 
     func begin(phase: String, _ how: String) {
         lock.withLock { counting = (phase, Date(), 0) }
@@ -34,6 +41,7 @@ final class Progress: PipelineProgress, @unchecked Sendable {
             let rate = elapsed > 0 ? Double(done) / elapsed : 0
             var line = "\(prefix(phase)): \(done)/\(total) \(unit), \(String(format: "%.1f", rate)) \(unit)/s"
             if rate > 0 && done < total { line += ", \(Display.duration(Double(total - done) / rate)) left" }
+            if done == total, let run { run.logConsole(.blocklab, line, step: run.currentStep) }
             guard !Console.quiet else { return }
             write(interactive ? "\r\(line)\u{1B}[K" : "\(line)\n")
             shown = interactive
@@ -52,6 +60,7 @@ final class Progress: PipelineProgress, @unchecked Sendable {
         if let colon = line.firstIndex(of: ":"), label.hasSuffix(" " + line[..<colon]) {
             line = String(line[line.index(after: colon)...].drop(while: { $0 == " " }))
         }
+        if let run = lock.withLock({ run }) { run.logConsole(.blocklab, "\(label): \(line)", step: run.currentStep) }
         guard !Console.quiet || Console.isWarning(line) else { return }
         lock.withLock {
             if shown { write("\r\u{1B}[K") }
