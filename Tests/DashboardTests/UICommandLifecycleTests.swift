@@ -6,24 +6,10 @@ import Testing
 /// `blocklab ui` started, refused and stopped as a user does it: a port in use, a damaged
 /// store, Ctrl-C and `kill`.
 @Suite struct UICommandLifecycleTests {
-    /// A socket listening on 127.0.0.1, so its port is in use; closed by the caller.
-    static func listeningSocket() throws -> (fd: Int32, port: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        try #require(fd >= 0 && bound && listen(fd, 4) == 0, "cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
-        return (fd, Int(UInt16(bigEndian: address.sin_port)))
-    }
-
     @Test func aPortInUseIsNamedWithTheFix() throws {
         let dir = TempDir()
         let store = try ExperimentStore.open(at: dir.file("s.db"))
-        let (fd, port) = try Self.listeningSocket()
+        let (fd, port) = try listeningLoopbackSocket()
         defer { close(fd) }
         let result = try Binary.run(["ui", "--store", store.path, "--port", "\(port)"], deadline: .seconds(300))
         #expect(result.status == 1)
